@@ -1,0 +1,5 @@
+"""``python -m nervsync_cli``."""
+
+from .cli import main
+
+main()

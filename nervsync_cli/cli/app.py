@@ -1,0 +1,99 @@
+"""The typer application, the shared options, and the one place exceptions become exit codes."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import NoReturn
+
+import typer
+
+from ..errors import ExitStatus, NervsyncError
+
+HELP = """Structure-aware diff, sync and merge of JSON, YAML and CSV model files.
+
+Exit codes: 0 no differences / success, 1 differences or unresolved conflicts,
+2 usage or input error (3 for an internal crash). With --detailed-exitcode, diff
+uses terraform's convention instead: 0 none, 2 differences, 1 error.
+"""
+
+app = typer.Typer(
+    name="nervsync",
+    help=HELP,
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"nervsync {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Structure-aware diff, sync and merge of JSON, YAML and CSV model files."""
+
+
+def _register_commands() -> None:
+    from . import diff_cmd  # noqa: F401  (commands register themselves on import)
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"nervsync: error: {message}\n")
+
+
+def run(argv: Sequence[str]) -> int:
+    """Run the CLI on ``argv`` and return the exit code (no ``sys.exit``), mapping every error."""
+    _register_commands()
+    args = list(argv)
+    debug = "--debug" in args
+    detailed = "--detailed-exitcode" in args
+    try:
+        result = app(args=args, prog_name="nervsync", standalone_mode=False)
+        code = int(result) if isinstance(result, int) else ExitStatus.OK
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except typer.TyperException as exc:
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            _error(exc.format_message())
+        code = ExitStatus.ERROR
+    except typer.Abort:
+        _error("aborted")
+        code = ExitStatus.ERROR
+    except NervsyncError as exc:
+        if debug:
+            traceback.print_exc()
+        _error(str(exc))
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        _error("interrupted")
+        code = 130
+    except BrokenPipeError:
+        code = ExitStatus.ERROR
+    except Exception as exc:  # a crash must never look like "differences" (exit 1)
+        if debug:
+            traceback.print_exc()
+        _error(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)")
+        code = ExitStatus.CRASH
+    if detailed and code in (ExitStatus.DIFFERENCES, ExitStatus.ERROR):
+        code = ExitStatus.ERROR if code == ExitStatus.DIFFERENCES else ExitStatus.DIFFERENCES
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Console-script entry point."""
+    sys.exit(run(sys.argv[1:] if argv is None else argv))

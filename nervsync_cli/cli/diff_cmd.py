@@ -1,0 +1,95 @@
+"""``nervsync diff``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from ..diff import diff_documents
+from ..errors import ExitStatus, UsageError
+from ..files import STDIN, load_document
+from ..model import Document
+from ..render.console import make_console
+from ..render.diff_table import render_diff_table, render_summary
+from ..render.progress import StageProgress
+from ..render.report import diff_report, to_json, to_yaml
+from .app import app
+from .options import (
+    Coerce,
+    Color,
+    Debug,
+    Ignore,
+    IgnoreOrder,
+    Keys,
+    Output,
+    PathOpt,
+    Precision,
+    SourceArg,
+    SourceFormat,
+    TargetArg,
+    TargetFormat,
+    diff_options,
+    path_option,
+)
+
+
+def load_pair(source: str, target: str, source_format: str | None, target_format: str | None,
+              coerce: bool, progress: StageProgress) -> tuple[Document, Document]:
+    """Load both inputs; both may not be stdin."""
+    if source == STDIN and target == STDIN:
+        raise UsageError("SOURCE and TARGET cannot both be standard input")
+    progress(f"loading {source}")
+    source_doc = load_document(source, source_format, coerce=coerce)
+    progress(f"loading {target}")
+    target_doc = load_document(target, target_format, coerce=coerce)
+    return source_doc, target_doc
+
+
+@app.command()
+def diff(
+    source: SourceArg,
+    target: TargetArg,
+    output: Annotated[Output, typer.Option("--output", "-o", help="table, summary, json or yaml.")] = Output.TABLE,
+    key: Keys = None,
+    path: PathOpt = None,
+    ignore: Ignore = None,
+    ignore_order: IgnoreOrder = False,
+    precision: Precision = None,
+    coerce: Coerce = False,
+    source_format: SourceFormat = None,
+    target_format: TargetFormat = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing; the exit code tells.")] = False,
+    detailed_exitcode: Annotated[bool, typer.Option(
+        "--detailed-exitcode", help="terraform's codes: 0 none, 2 differences, 1 error.")] = False,
+    color: Color = None,
+    debug: Debug = False,
+) -> int:
+    """Show what differs between SOURCE and TARGET, record by record.
+
+    List items are matched by identity (id, key, name, uuid, or --key), not by position.
+    "added" means only in TARGET, "removed" only in SOURCE.
+
+    Example: nervsync diff desired.yaml deployed.json --key records=id --output json
+    """
+    options = diff_options(key, ignore, ignore_order, precision)
+    subtree = path_option(path)
+    with StageProgress() as progress:
+        source_doc, target_doc = load_pair(source, target, source_format, target_format, coerce, progress)
+        progress("comparing")
+        result = diff_documents(source_doc, target_doc, options, subtree)
+    if not quiet:
+        for warning in result.warnings:
+            sys.stderr.write(f"nervsync: warning: {warning}\n")
+        if output is Output.JSON:
+            sys.stdout.write(to_json(diff_report(result, source, target)))
+        elif output is Output.YAML:
+            sys.stdout.write(to_yaml(diff_report(result, source, target)))
+        else:
+            console = make_console(color=color)
+            if output is Output.SUMMARY:
+                render_summary(console, result)
+            else:
+                render_diff_table(console, result, source, target)
+    return ExitStatus.DIFFERENCES if result else ExitStatus.OK

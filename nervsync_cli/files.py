@@ -1,0 +1,132 @@
+"""The only module that touches the disk: reading inputs and writing outputs atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import stat
+import sys
+import tempfile
+from pathlib import Path
+
+from .errors import InputError, UsageError
+from .formats import format_for_name, get_format
+from .model import Document
+
+STDIN = "-"
+_BOM = b"\xef\xbb\xbf"
+
+
+def read_bytes(spec: str) -> bytes:
+    """The raw bytes of a file, or of standard input for ``-``.
+
+    Raises:
+        InputError: missing file, a directory, or no permission.
+    """
+    if spec == STDIN:
+        return sys.stdin.buffer.read()
+    try:
+        with open(spec, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise InputError(spec, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(spec, "is a directory, not a file") from None
+    except PermissionError:
+        raise InputError(spec, "permission denied") from None
+    except OSError as exc:
+        raise InputError(spec, exc.strerror or str(exc)) from None
+
+
+def decode(raw: bytes, name: str) -> tuple[str, bool]:
+    """UTF-8 text (with or without a byte order mark) and whether there was a mark.
+
+    Raises:
+        InputError: the bytes are not UTF-8; names the line and the offending byte.
+    """
+    bom = raw.startswith(_BOM)
+    if bom:
+        raw = raw[len(_BOM):]
+    try:
+        return raw.decode("utf-8"), bom
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        byte = raw[exc.start]
+        raise InputError(name, f"not UTF-8 text (tried utf-8): byte 0x{byte:02x} is invalid", line, column) from None
+
+
+def _sniff_format_name(text: str) -> str:
+    return "json" if text.lstrip()[:1] in ("{", "[") else "yaml"
+
+
+def load_document(spec: str, format_name: str | None = None, *, coerce: bool = False) -> Document:
+    """Read and parse one input (``-`` for stdin) with the given or implied format.
+
+    Raises:
+        InputError: the file cannot be read or parsed.
+        UsageError: the format cannot be told from the name; pass it explicitly.
+    """
+    name = spec
+    if format_name is not None:
+        fmt = get_format(format_name)
+    elif spec != STDIN:
+        found = format_for_name(spec)
+        if found is None:
+            raise UsageError(f"{spec}: cannot tell the format from the extension; name it with --*-format")
+        fmt = found
+    raw = read_bytes(spec)
+    text, bom = decode(raw, name)
+    if format_name is None and spec == STDIN:
+        fmt = get_format(_sniff_format_name(text))
+    document = fmt.load(text, name, coerce=coerce)
+    return dataclasses.replace(document, bom=bom) if bom else document
+
+
+def atomic_write(path: str, text: str, *, bom: bool = False) -> None:
+    """Replace ``path`` with ``text`` so a crash leaves either the old or the new file, never half.
+
+    The bytes go to a temporary file in the same folder, are flushed to disk, take the old file's
+    permission bits, and are renamed over the old file; the folder is then synced so the rename
+    itself survives a power cut.
+    """
+    if path == STDIN:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    data = (_BOM if bom else b"") + text.encode("utf-8")
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".nervsync-tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(folder)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -1,0 +1,31 @@
+"""The interface every format codec implements."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from ..model import Document
+
+
+class Format(Protocol):
+    """A codec between text and a JSON-like tree.
+
+    ``load`` raises :class:`~nervsync_cli.errors.InputError` naming ``name`` and, where the parser
+    knows them, the line and column. ``update`` re-renders ``original`` so that it holds ``data``
+    while every untouched part keeps its bytes; ``dump`` renders a new file from scratch.
+    """
+
+    name: str
+    extensions: tuple[str, ...]
+
+    def load(self, text: str, name: str, *, coerce: bool = False) -> Document:
+        """Parse ``text`` (already decoded) into a document."""
+        ...
+
+    def dump(self, data: Any, *, multi_document: bool = False) -> str:
+        """Render ``data`` as a new file in this format."""
+        ...
+
+    def update(self, original: str, data: Any, *, multi_document: bool = False) -> str:
+        """Render ``data`` into ``original``'s layout, changing only what differs."""
+        ...

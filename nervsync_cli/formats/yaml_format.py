@@ -1,0 +1,161 @@
+"""YAML codec: PyYAML's C parser with a safe, JSON-shaped constructor.
+
+Values come out as JSON types so that a YAML file and a JSON file of the same data compare equal:
+timestamps stay strings, mapping keys become strings, binary stays base64 text, and tags outside
+the YAML core schema (``!Ref``, ``!reference``) construct the value they decorate.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import yaml
+
+from ..errors import InputError
+from ..model import Document
+
+# Expanded size beyond which a document built from aliases is refused ("billion laughs").
+MAX_EXPANDED_NODES = 5_000_000
+
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _DuplicateKey(yaml.MarkedYAMLError):
+    pass
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """Safe loader producing JSON-compatible values and rejecting duplicate keys."""
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    }
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True) if isinstance(key_node, yaml.ScalarNode) else None
+            if key is not None and key in seen:
+                raise _DuplicateKey(
+                    None, None, f"duplicate key {key!r} in one mapping (first at line "
+                    f"{seen[key].start_mark.line + 1})", key_node.start_mark,
+                )
+            seen[key] = key_node
+        mapping = super().construct_mapping(node, deep=deep)
+        if all(type(key) is str for key in mapping):
+            return mapping  # type: ignore[no-any-return]
+        return {_key_string(key): value for key, value in mapping.items()}
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> str:
+        return str(node.value)
+
+    def construct_yaml_binary(self, node: yaml.ScalarNode) -> str:
+        return "".join(str(node.value).split())
+
+    def construct_yaml_set(self, node: yaml.MappingNode) -> Any:
+        yield sorted(_key_string(key) for key in self.construct_mapping(node))
+
+    def construct_unknown_tag(self, tag_suffix: str, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            return self.construct_mapping(node, deep=True)
+        if isinstance(node, yaml.SequenceNode):
+            return self.construct_sequence(node, deep=True)
+        return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:binary", _Loader.construct_yaml_binary)
+_Loader.add_constructor("tag:yaml.org,2002:set", _Loader.construct_yaml_set)
+_Loader.add_multi_constructor("!", _Loader.construct_unknown_tag)
+_Loader.add_multi_constructor("tag:", _Loader.construct_unknown_tag)
+
+
+def _key_string(key: Any) -> str:
+    if isinstance(key, str):
+        return key
+    if key is None:
+        return "null"
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
+
+
+def _expanded_size(data: Any, limit: int) -> int:
+    """Node count with aliases expanded, memoised per shared object so the count itself is cheap."""
+    memo: dict[int, int] = {}
+
+    def size(value: Any) -> int:
+        if not isinstance(value, (dict, list)):
+            return 1
+        known = memo.get(id(value))
+        if known is not None:
+            return known
+        children = value.values() if isinstance(value, dict) else value
+        total = 1 + sum(size(child) for child in children)
+        memo[id(value)] = total
+        if total > limit:
+            raise OverflowError
+        return total
+
+    return size(data)
+
+
+class YamlFormat:
+    """YAML files (``.yaml``, ``.yml``), including multi-document streams."""
+
+    name: str = "yaml"
+    extensions: tuple[str, ...] = (".yaml", ".yml")
+
+    def load(self, text: str, name: str, *, coerce: bool = False) -> Document:
+        """Parse YAML; several documents load as a list of them (``multi_document``)."""
+        if not text.strip():
+            raise InputError(name, "file is empty")
+        try:
+            docs = list(yaml.load_all(text, Loader=_Loader))
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            problem = exc.problem or exc.context or "malformed YAML"
+            line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+            raise InputError(name, f"invalid YAML: {problem}", line, col) from None
+        except yaml.YAMLError as exc:
+            raise InputError(name, f"invalid YAML: {exc}") from None
+        except RecursionError:
+            raise InputError(name, "invalid YAML: nesting too deep or a recursive alias") from None
+        docs = [doc for doc in docs if doc is not None] or [None]
+        if len(docs) == 1 and docs[0] is None:
+            raise InputError(name, "file holds no YAML document (only comments or '---')")
+        multi = len(docs) > 1
+        data = docs if multi else docs[0]
+        if "&" in text:
+            self._check_aliases(data, name)
+        return Document(data=data, name=name, format=self.name, text=text, multi_document=multi)
+
+    @staticmethod
+    def _check_aliases(data: Any, name: str) -> None:
+        try:
+            _expanded_size(data, MAX_EXPANDED_NODES)
+        except OverflowError:
+            raise InputError(
+                name, f"aliases expand to more than {MAX_EXPANDED_NODES:,} nodes; refusing to load"
+            ) from None
+        except RecursionError:
+            raise InputError(name, "a recursive alias (an anchor used inside itself)") from None
+
+    def dump(self, data: Any, *, multi_document: bool = False) -> str:
+        """Block-style YAML, keys in their order, non-ASCII kept."""
+        dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+        options: dict[str, Any] = {
+            "Dumper": dumper, "sort_keys": False, "allow_unicode": True, "default_flow_style": False,
+        }
+        if multi_document:
+            return str(yaml.dump_all(data, explicit_start=True, **options))
+        return str(yaml.dump(data, **options))
+
+    def update(self, original: str, data: Any, *, multi_document: bool = False) -> str:
+        """Re-render keeping comments and layout (see :mod:`.yaml_update`)."""
+        from .yaml_update import update_yaml
+
+        return str(update_yaml(original, data, multi_document=multi_document))

@@ -1,0 +1,171 @@
+"""Identity of list items: which fields key a list, and the index from key to position.
+
+A key is chosen per list: an explicit ``--key PATH=FIELDS`` rule for that list, else a global
+``--key FIELDS`` when every item carries the fields, else the first of ``id``, ``key``, ``name``,
+``uuid`` present in every item and unique on both sides (as dyff does for Kubernetes lists).
+The documents of a multi-document YAML stream are keyed by ``kind`` and ``metadata.name``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import DuplicateKeyError, InputError
+from .model import DiffOptions, KeyRule
+from .paths import Match, Path, format_path, key_text, matches
+
+_ABSENT = object()
+_MANIFEST_KEYS: tuple[tuple[str, ...], ...] = (
+    ("kind", "metadata.name"),
+    ("kind", "metadata.namespace", "metadata.name"),
+    ("apiVersion", "kind", "metadata.namespace", "metadata.name"),
+)
+
+KeyValue = tuple[str, ...]
+
+
+def field_value(item: Any, field: str) -> Any:
+    """The value of a (possibly dotted) key field in a mapping, or a private ABSENT marker."""
+    value = item
+    for part in field.split(".") if "." in field else (field,):
+        if not isinstance(value, dict):
+            return _ABSENT
+        value = value.get(part, _ABSENT)
+        if value is _ABSENT:
+            return _ABSENT
+    return value
+
+
+def _usable(value: Any) -> bool:
+    return value is not _ABSENT and not isinstance(value, (dict, list))
+
+
+def key_of(item: Any, fields: tuple[str, ...]) -> KeyValue | None:
+    """The key of one item, or ``None`` when it lacks a field or a field is not a scalar."""
+    if len(fields) == 1:
+        value = field_value(item, fields[0])
+        return (key_text(value),) if _usable(value) else None
+    values = [field_value(item, f) for f in fields]
+    if not all(_usable(v) for v in values):
+        return None
+    return tuple(key_text(v) for v in values)
+
+
+def match_segment(fields: tuple[str, ...], key: KeyValue) -> Match:
+    """The path segment naming the item with this key."""
+    return Match(tuple(zip(fields, key)))
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side's list, with what error messages need to name it."""
+
+    items: Sequence[Any]
+    file: str
+
+
+class Identity:
+    """Chooses keys for lists and indexes them; one instance per comparison."""
+
+    def __init__(self, options: DiffOptions) -> None:
+        self.global_rules = [rule for rule in options.keys if rule.pattern is None]
+        self.path_rules = [rule for rule in options.keys if rule.pattern is not None]
+        self.auto_keys = options.auto_keys
+
+    def explicit_rule(self, path: Path) -> KeyRule | None:
+        """The ``--key PATH=FIELDS`` rule naming this list, if any."""
+        for rule in self.path_rules:
+            assert rule.pattern is not None
+            if matches(rule.pattern, path):
+                return rule
+        return None
+
+    def choose(self, path: Path, sides: Sequence[Side], documents: bool = False) -> tuple[str, ...] | None:
+        """The key fields for the list at ``path``, or ``None`` if its items have no identity.
+
+        Raises:
+            InputError: an explicit key is missing from an item.
+            DuplicateKeyError: an explicit key is not unique on one side.
+        """
+        rule = self.explicit_rule(path)
+        if rule is not None:
+            self._require(rule.fields, path, sides)
+            return rule.fields
+        if not all(isinstance(item, dict) for side in sides for item in side.items):
+            return None
+        if not any(side.items for side in sides):
+            return None
+        for global_rule in self.global_rules:
+            if all(key_of(item, global_rule.fields) is not None for side in sides for item in side.items):
+                return global_rule.fields
+        candidates = _MANIFEST_KEYS if documents else tuple((name,) for name in self.auto_keys)
+        for fields in candidates:
+            if all(_unique_keys(side.items, fields) for side in sides):
+                return fields
+        return None
+
+    @staticmethod
+    def _require(fields: tuple[str, ...], path: Path, sides: Sequence[Side]) -> None:
+        for side in sides:
+            for position, item in enumerate(side.items):
+                if key_of(item, fields) is None:
+                    raise InputError(
+                        side.file,
+                        f"item [{position}] of {format_path(path)} has no scalar key field "
+                        f"{','.join(fields)!r}",
+                    )
+
+
+def _unique_keys(items: Sequence[Any], fields: tuple[str, ...]) -> bool:
+    keys = set()
+    for item in items:
+        key = key_of(item, fields)
+        if key is None or key in keys:
+            return False
+        keys.add(key)
+    return True
+
+
+def index_items(items: Sequence[Any], fields: tuple[str, ...], file: str, path: Path) -> dict[KeyValue, int]:
+    """Map each item's key to its position.
+
+    Raises:
+        DuplicateKeyError: two items share a key; names the value and both positions.
+    """
+    if len(fields) == 1:
+        field = fields[0]
+        if "." not in field:
+            index = {key_text(item[field]): i for i, item in enumerate(items)}
+            if len(index) == len(items):
+                return {(k,): i for k, i in index.items()}
+    index_multi: dict[KeyValue, int] = {}
+    for position, item in enumerate(items):
+        key = key_of(item, fields)
+        assert key is not None  # choose() checked every item has the fields
+        first = index_multi.setdefault(key, position)
+        if first != position:
+            shown = ",".join(f"{f}={v}" for f, v in zip(fields, key))
+            raise DuplicateKeyError(
+                file, f"duplicate key {shown} in {format_path(path)}: items [{first}] and [{position}]"
+            )
+    return index_multi
+
+
+def parse_key_option(text: str) -> KeyRule:
+    """Parse ``--key``: ``FIELD``, ``a,b`` (every list carrying them) or ``PATH=FIELD[,FIELD]``.
+
+    Raises:
+        UsageError: empty fields or a bad path.
+    """
+    from .errors import UsageError
+    from .paths import parse_pattern
+
+    pattern_text, eq, fields_text = text.rpartition("=")
+    if not eq:
+        fields_text = text
+    fields = tuple(field.strip() for field in fields_text.split(","))
+    if not all(fields):
+        raise UsageError(f"--key {text!r}: empty field name")
+    return KeyRule(fields, parse_pattern(pattern_text) if eq else None)

@@ -1,0 +1,1 @@
+"""Rendering for people and programs: rich tables, JSON and YAML reports. The only home of rich."""

@@ -1,0 +1,47 @@
+"""A progress display on stderr that appears only when a run takes more than a second."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+
+_DELAY_SECONDS = 1.0
+
+
+class StageProgress:
+    """Context manager receiving ``callback(stage, current, total)`` calls from the library.
+
+    Nothing is drawn on a pipe, nor for runs shorter than a second, so scripts and quick runs see
+    clean stderr.
+    """
+
+    def __init__(self, enabled: bool | None = None) -> None:
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self._progress = Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+            console=Console(stderr=True), transient=True,
+        )
+        self._task: TaskID | None = None
+        self._timer: threading.Timer | None = None
+
+    def __enter__(self) -> StageProgress:
+        if self.enabled:
+            self._task = self._progress.add_task("starting", total=None)
+            self._timer = threading.Timer(_DELAY_SECONDS, self._progress.start)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def __call__(self, stage: str, current: int = 0, total: int | None = None) -> None:
+        if self._task is not None:
+            self._progress.update(self._task, description=stage, completed=current, total=total)
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._progress.stop()

@@ -1,0 +1,63 @@
+"""Equality of JSON-like values, as nervsync defines it everywhere.
+
+Numbers compare by value (``1`` equals ``1.0``), booleans are not numbers (``true`` is not ``1``),
+mapping key order never matters, list order does. Python's ``==`` gets the first right and the
+second wrong, so whole values are compared by canonical bytes first (C speed via orjson), and only
+values whose bytes differ are walked field by field.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import orjson
+
+_CANON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+
+
+def canonical(value: Any) -> bytes:
+    """Bytes that are equal exactly when the values are equal with their exact types."""
+    try:
+        return orjson.dumps(value, option=_CANON_OPTIONS)
+    except (orjson.JSONEncodeError, TypeError):
+        # Integers beyond 64 bits and other values orjson refuses; rare, so the slow path is fine.
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), default=repr).encode()
+
+
+def identical(a: Any, b: Any) -> bool:
+    """Fast, conservative test: ``True`` guarantees ``equal(a, b)``; ``False`` means look closer."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (dict, list)):
+        return a == b and canonical(a) == canonical(b)
+    return bool(a == b)
+
+
+def scalars_equal(a: Any, b: Any, precision: int | None = None) -> bool:
+    """Equality of two non-container values under nervsync's number rules."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        if a == b:
+            return True
+        if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+            return True
+        return precision is not None and abs(a - b) < 10.0**-precision
+    return type(a) is type(b) and bool(a == b)
+
+
+def equal(a: Any, b: Any, precision: int | None = None) -> bool:
+    """Deep equality under nervsync's rules (list order matters; see :func:`scalars_equal`)."""
+    if identical(a, b):
+        return True
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(equal(v, b[k], precision) for k, v in a.items())
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(equal(x, y, precision) for x, y in zip(a, b))
+    if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
+        return False
+    return scalars_equal(a, b, precision)

@@ -139,8 +139,11 @@ class _Walker:
 
 
 def diff_documents(source: Document, target: Document, options: DiffOptions | None = None,
-                   path: Path = ()) -> Diff:
-    """Compare two documents (optionally only the subtree at ``path`` on both sides).
+                   path: Path = (), target_path: Path | None = None) -> Diff:
+    """Compare two documents, optionally only the subtree at ``path``.
+
+    ``target_path`` compares SOURCE's subtree at ``path`` with TARGET's at ``target_path`` (records
+    kept at different places); change paths are then given in SOURCE's terms.
 
     Raises:
         DuplicateKeyError: an explicit key is not unique.
@@ -148,7 +151,7 @@ def diff_documents(source: Document, target: Document, options: DiffOptions | No
     """
     walker = _Walker(options or DiffOptions(), source, target)
     s = get_at(source.data, path)
-    t = get_at(target.data, path)
+    t = get_at(target.data, path if target_path is None else target_path)
     if s is MISSING and t is MISSING:
         walker.diff.warnings.append(f"{format_path(path)} exists in neither file")
     elif s is MISSING:

@@ -130,3 +130,19 @@ def _fsync_dir(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def append_text(path: str, text: str) -> None:
+    """Append to a log file (events): one write call, so concurrent runs do not interleave lines."""
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def mtime(spec: str) -> float | None:
+    """A file's modification time, or ``None`` for stdin and files that do not exist."""
+    if spec == STDIN:
+        return None
+    try:
+        return os.stat(spec).st_mtime
+    except OSError:
+        return None

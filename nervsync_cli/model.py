@@ -156,3 +156,148 @@ class Diff:
             changed=len(touched - whole.keys()),
             changes=len(self.changes),
         )
+
+
+class SyncDirection(str, Enum):
+    """Which side receives changes; values are the CLI spellings."""
+
+    BIDIRECTIONAL = "bidirectional"
+    SOURCE_TO_TARGET = "source-to-target"
+    TARGET_TO_SOURCE = "target-to-source"
+
+
+class ConflictStrategy(str, Enum):
+    """How a field that differs on both sides is decided; values are the CLI spellings."""
+
+    SOURCE_WINS = "source-wins"
+    TARGET_WINS = "target-wins"
+    LAST_UPDATE_WINS = "last-update-wins"
+    MERGE = "merge"
+    MANUAL = "manual"
+
+
+class Side(str, Enum):
+    """One of the two files."""
+
+    SOURCE = "source"
+    TARGET = "target"
+
+    @property
+    def other(self) -> Side:
+        """The opposite side."""
+        return Side.TARGET if self is Side.SOURCE else Side.SOURCE
+
+
+class OpKind(str, Enum):
+    """What an operation does at its path."""
+
+    ADD = "add"
+    REMOVE = "remove"
+    SET = "set"
+
+
+@dataclass(frozen=True)
+class Op:
+    """One edit of one side's tree.
+
+    ``after`` (for ``add`` into a keyed list) names the sibling the new item goes after, so new
+    records land next to their neighbours instead of at the end; ``None`` appends.
+    """
+
+    kind: OpKind
+    path: Path
+    value: Any = MISSING
+    old: Any = MISSING
+    after: Path | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form used in reports and plans."""
+        out: dict[str, Any] = {"op": self.kind.value, "path": format_path(self.path)}
+        if self.old is not MISSING:
+            out["old"] = self.old
+        if self.value is not MISSING:
+            out["value"] = self.value
+        return out
+
+
+@dataclass
+class Conflict:
+    """A field (or unkeyed list, or record) that differs on both sides, and how it was decided.
+
+    ``resolution`` is ``source``, ``target`` or ``value`` (an edited value), or ``None`` while
+    unresolved; ``reason`` says which strategy decided and why.
+    """
+
+    path: Path
+    source: Any
+    target: Any
+    resolution: str | None = None
+    value: Any = MISSING
+    reason: str = ""
+    source_time: str | None = None
+    target_time: str | None = None
+
+    @property
+    def resolved(self) -> bool:
+        """Whether a side or value was chosen."""
+        return self.resolution is not None
+
+    def chosen(self) -> Any:
+        """The value both sides end up with."""
+        if self.resolution == Side.SOURCE.value:
+            return self.source
+        if self.resolution == Side.TARGET.value:
+            return self.target
+        return self.value
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (``--conflicts-out`` and reports)."""
+        out: dict[str, Any] = {
+            "path": format_path(self.path),
+            "source": None if self.source is MISSING else self.source,
+            "target": None if self.target is MISSING else self.target,
+            "resolution": self.resolution,
+            "reason": self.reason,
+        }
+        if self.resolution == "value":
+            out["value"] = self.value
+        if self.source_time or self.target_time:
+            out["source_time"] = self.source_time
+            out["target_time"] = self.target_time
+        return out
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    """Everything a sync needs besides the two documents.
+
+    Attributes:
+        diff: how the two sides are compared.
+        direction: which side receives changes.
+        strategy: how fields that differ on both sides are decided (bidirectional syncs).
+        path: sync only this subtree (on both sides unless the side paths are given).
+        source_path: where the records sit in SOURCE, when it differs from TARGET.
+        target_path: where the records sit in TARGET.
+        no_delete: one-way syncs never remove anything from the receiving side.
+        no_create: one-way syncs never add anything the receiving side lacks.
+        timestamp_field: the record field last-update-wins reads (else auto-detected).
+        max_deletes: refuse a sync that would delete more items than this.
+    """
+
+    diff: DiffOptions = field(default_factory=DiffOptions)
+    direction: SyncDirection = SyncDirection.BIDIRECTIONAL
+    strategy: ConflictStrategy = ConflictStrategy.MERGE
+    path: Path = ()
+    source_path: Path | None = None
+    target_path: Path | None = None
+    no_delete: bool = False
+    no_create: bool = False
+    timestamp_field: str | None = None
+    max_deletes: int | None = None
+
+    @property
+    def roots(self) -> tuple[Path, Path]:
+        """The subtree compared on each side."""
+        source = self.source_path if self.source_path is not None else self.path
+        target = self.target_path if self.target_path is not None else self.path
+        return source, target

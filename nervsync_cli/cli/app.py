@@ -46,7 +46,7 @@ def _root(
 
 
 def _register_commands() -> None:
-    from . import diff_cmd  # noqa: F401  (commands register themselves on import)
+    from . import diff_cmd, sync_cmd  # noqa: F401  (commands register themselves on import)
 
 
 def _error(message: str) -> None:

@@ -33,3 +33,25 @@ def to_yaml(report: dict[str, Any]) -> str:
 
     dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     return str(yaml.dump(report, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False))
+
+
+SYNC_SCHEMA_VERSION = 1
+
+
+def sync_report(outcome: Any, source: str, target: str, written: list[str], dry_run: bool) -> dict[str, Any]:
+    """The ``sync`` report (schema ``schemas/sync.schema.json``)."""
+    plan = outcome.plan
+    return {
+        "schema_version": SYNC_SCHEMA_VERSION,
+        "source": source,
+        "target": target,
+        "dry_run": dry_run,
+        "applied": {
+            "source": [op.to_dict() for op in plan.source_ops],
+            "target": [op.to_dict() for op in plan.target_ops],
+        },
+        "conflicts": [conflict.to_dict() for conflict in plan.conflicts],
+        "unresolved": len(plan.unresolved),
+        "written": written,
+        "warnings": list(plan.warnings),
+    }

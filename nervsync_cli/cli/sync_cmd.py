@@ -1,0 +1,177 @@
+"""``nervsync sync``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import ExitStatus, UsageError
+from ..events import EventRecorder
+from ..fieldmap import FieldMap
+from ..files import append_text, load_document, mtime
+from ..model import ConflictStrategy, Document, SyncDirection, SyncOptions
+from ..render.console import make_console
+from ..render.progress import StageProgress
+from ..render.report import sync_report, to_json
+from ..render.sync_table import render_sync
+from ..resolve import load_resolutions
+from ..sync import SyncOutcome, conflict_dicts, finish_events, sync_documents
+from ..write import write_document
+from .app import app
+from .diff_cmd import load_pair
+from .options import (
+    Coerce,
+    Color,
+    Debug,
+    Ignore,
+    IgnoreOrder,
+    Keys,
+    PathOpt,
+    Precision,
+    SourceArg,
+    SourceFormat,
+    TargetArg,
+    TargetFormat,
+    diff_options,
+    path_option,
+)
+
+
+class SyncOutput(str, Enum):
+    """``--output`` of sync."""
+
+    TABLE = "table"
+    JSON = "json"
+
+
+def _load_aux(spec: str | None) -> Any:
+    return None if spec is None else load_document(spec).data
+
+
+def _custom_resolver(strategy: ConflictStrategy) -> Any:
+    if strategy is ConflictStrategy.MANUAL and sys.stdin.isatty() and sys.stdout.isatty():
+        from .prompt import PromptResolver
+
+        return PromptResolver(make_console())
+    return None
+
+
+@app.command()
+def sync(
+    source: SourceArg,
+    target: TargetArg,
+    direction: Annotated[SyncDirection, typer.Option(help="Which side receives changes.")] = (
+        SyncDirection.BIDIRECTIONAL),
+    strategy: Annotated[ConflictStrategy, typer.Option(help="How a field that differs on both sides is "
+                        "decided (bidirectional).")] = ConflictStrategy.MERGE,
+    key: Keys = None,
+    path: PathOpt = None,
+    source_path: Annotated[str | None, typer.Option(help="Where the records sit in SOURCE.")] = None,
+    target_path: Annotated[str | None, typer.Option(help="Where the records sit in TARGET.")] = None,
+    ignore: Ignore = None,
+    ignore_order: IgnoreOrder = False,
+    precision: Precision = None,
+    coerce: Coerce = False,
+    source_format: SourceFormat = None,
+    target_format: TargetFormat = None,
+    no_delete: Annotated[bool, typer.Option("--no-delete", help="Never remove from the receiving side.")] = False,
+    no_create: Annotated[bool, typer.Option("--no-create", help="Never add to the receiving side.")] = False,
+    timestamp_field: Annotated[str | None, typer.Option(help="Record field for last-update-wins "
+                               "(default: updated_at, updatedAt, modified, last_modified, timestamp).")] = None,
+    map_file: Annotated[str | None, typer.Option("--map", help="YAML/JSON file renaming SOURCE fields to "
+                        "TARGET fields, e.g. {content: body}.")] = None,
+    conflicts_out: Annotated[str | None, typer.Option(help="Write the conflicts as JSON, to edit and pass "
+                             "back with --resolutions.")] = None,
+    resolutions: Annotated[str | None, typer.Option(help="Decisions for conflicts (the --conflicts-out "
+                           "file with resolution set to source, target or value).")] = None,
+    source_out: Annotated[str | None, typer.Option(help="Write SOURCE's result here (- for stdout).")] = None,
+    target_out: Annotated[str | None, typer.Option(help="Write TARGET's result here (- for stdout).")] = None,
+    events: Annotated[str | None, typer.Option(help="Append sync events to this JSON Lines file.")] = None,
+    max_deletes: Annotated[int | None, typer.Option(min=0, help="Refuse a sync deleting more items.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; write nothing.")] = False,
+    output: Annotated[SyncOutput, typer.Option("--output", "-o", help="table or json.")] = SyncOutput.TABLE,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing; the exit code tells.")] = False,
+    color: Color = None,
+    debug: Debug = False,
+) -> int:
+    """Make SOURCE and TARGET agree, in the chosen direction and with the chosen strategy.
+
+    Unresolved conflicts exit 1 and write nothing. Writes are atomic and keep each file's
+    formatting (YAML comments, JSON indentation, CSV dialect): only changed parts change.
+
+    Example: nervsync sync desired.yaml deployed.yaml --direction source-to-target --dry-run
+    """
+    options = SyncOptions(
+        diff=diff_options(key, ignore, ignore_order, precision), direction=direction, strategy=strategy,
+        path=path_option(path),
+        source_path=path_option(source_path) if source_path else None,
+        target_path=path_option(target_path) if target_path else None,
+        no_delete=no_delete, no_create=no_create, timestamp_field=timestamp_field, max_deletes=max_deletes,
+    )
+    if (source_out == "-" and target_out == "-") and not dry_run:
+        raise UsageError("--source-out and --target-out cannot both be standard output")
+    field_map = FieldMap.from_data(_load_aux(map_file), map_file) if map_file else None
+    decided = load_resolutions(_load_aux(resolutions), resolutions) if resolutions else None
+    recorder = EventRecorder()
+    written: list[str] = []
+    try:
+        with StageProgress() as progress:
+            source_doc, target_doc = load_pair(source, target, source_format, target_format, coerce, progress)
+            progress("planning")
+            outcome = sync_documents(
+                source_doc, target_doc, options, custom_resolver=_custom_resolver(strategy), resolutions=decided,
+                mtimes=(mtime(source), mtime(target)), field_map=field_map, events=recorder, apply=not dry_run,
+            )
+            if conflicts_out:
+                _write_conflicts(conflicts_out, outcome)
+            if outcome.applied:
+                progress("writing")
+                written = _write(source_doc, target_doc, outcome, source_out, target_out)
+        finish_events(recorder, outcome, written)
+    except Exception as exc:
+        if not any(e["event"] == "sync.failed" for e in recorder.events):
+            recorder.publish("sync.failed", reason=str(exc))
+        raise
+    finally:
+        if events:
+            append_text(events, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in recorder.events))
+    _render(outcome, source, target, written, dry_run, output, quiet, color)
+    return ExitStatus.DIFFERENCES if outcome.plan.unresolved else ExitStatus.OK
+
+
+def _write_conflicts(path: str, outcome: SyncOutcome) -> None:
+    from ..files import atomic_write
+
+    atomic_write(path, json.dumps({"conflicts": conflict_dicts(outcome.plan.conflicts)}, indent=2,
+                                  ensure_ascii=False) + "\n")
+
+
+def _write(source_doc: Document, target_doc: Document, outcome: SyncOutcome, source_out: str | None,
+           target_out: str | None) -> list[str]:
+    written = []
+    for original, new, out in ((target_doc, outcome.target, target_out), (source_doc, outcome.source, source_out)):
+        where = write_document(original, new, out)
+        if where is not None:
+            written.append(where)
+    return written
+
+
+def _render(outcome: SyncOutcome, source: str, target: str, written: list[str], dry_run: bool,
+            output: SyncOutput, quiet: bool, color: bool | None) -> None:
+    if quiet:
+        return
+    for warning in outcome.plan.warnings:
+        sys.stderr.write(f"nervsync: warning: {warning}\n")
+    stdout_taken = "-" in written
+    if output is SyncOutput.JSON:
+        text = to_json(sync_report(outcome, source, target, written, dry_run))
+        (sys.stderr if stdout_taken else sys.stdout).write(text)
+        return
+    console = make_console(sys.stderr if stdout_taken else None, color=color)
+    plan = outcome.plan
+    render_sync(console, plan.conflicts, plan.source_ops, plan.target_ops, (source, target),
+                outcome.applied, written)

@@ -1,0 +1,123 @@
+"""Syncing in memory: plan, resolve, apply, and emit events. Writing files is :mod:`.write`'s job."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .apply import apply_ops
+from .errors import RefusedError
+from .events import EventRecorder
+from .fieldmap import FieldMap
+from .model import Conflict, Document, Op, OpKind, Side, SyncOptions
+from .paths import Path, format_path
+from .plan import SyncPlan, plan_sync
+from .resolve import ConflictResolver, LastUpdateWins, strategy_resolver
+from .tree import get_at
+
+_ITEM_EVENT = {OpKind.ADD: "item.created", OpKind.SET: "item.updated", OpKind.REMOVE: "item.deleted"}
+
+
+@dataclass
+class SyncOutcome:
+    """A planned (and, unless conflicts remain, applied) sync in memory.
+
+    ``source`` and ``target`` hold the new trees; they equal the inputs when nothing was applied.
+    """
+
+    plan: SyncPlan
+    source: Document
+    target: Document
+    applied: bool
+
+
+def _records_lookup(source: Document, target: Any, options: SyncOptions) -> Any:
+    source_root, target_root = options.roots
+
+    def records(record: Path) -> tuple[Any, Any]:
+        relative = record[len(source_root):]
+        return get_at(source.data, record), get_at(target, (*target_root, *relative))
+
+    return records
+
+
+def sync_documents(
+    source: Document,
+    target: Document,
+    options: SyncOptions,
+    *,
+    custom_resolver: ConflictResolver | None = None,
+    resolutions: dict[str, dict[str, Any]] | None = None,
+    mtimes: tuple[float | None, float | None] = (None, None),
+    field_map: FieldMap | None = None,
+    events: EventRecorder | None = None,
+    apply: bool = True,
+) -> SyncOutcome:
+    """Plan the sync of two documents and, when every conflict is decided, apply it.
+
+    Conflicts are decided by ``resolutions`` (an edited ``--conflicts-out`` file) first, then by
+    ``options.strategy``; ``custom_resolver`` serves ``MANUAL``; ``mtimes`` are the fallback of
+    last-update-wins. The input documents are not modified. ``apply=False`` plans only.
+
+    Raises:
+        RefusedError: the plan deletes more than ``options.max_deletes`` items.
+        InputError, DuplicateKeyError: from comparing (keys).
+    """
+    events = events or EventRecorder()
+    events.publish("sync.started", source=source.name, target=target.name,
+                   direction=options.direction.value, strategy=options.strategy.value)
+    view = replace(target, data=field_map.target_as_source(target.data)) if field_map else target
+    last_update = LastUpdateWins(_records_lookup(source, view.data, options), options.timestamp_field, mtimes)
+    resolver = strategy_resolver(options.strategy, last_update=last_update, custom=custom_resolver,
+                                 resolutions=resolutions)
+    plan = plan_sync(source, view, options, resolver)
+    if field_map:
+        plan.target_ops[:] = [field_map.op_to_target(op) for op in plan.target_ops]
+    _publish_plan(events, plan)
+    if options.max_deletes is not None and plan.deletes > options.max_deletes:
+        events.publish("sync.failed", reason="max-deletes")
+        raise RefusedError(
+            f"the sync would delete {plan.deletes} items, more than --max-deletes {options.max_deletes}; "
+            "nothing was written"
+        )
+    if plan.unresolved or not apply:
+        return SyncOutcome(plan, source, target, applied=False)
+    new_source = _applied(source, plan.source_ops)
+    new_target = _applied(target, plan.target_ops)
+    return SyncOutcome(plan, new_source, new_target, applied=True)
+
+
+def _applied(document: Document, ops: list[Op]) -> Document:
+    if not ops:
+        return document
+    # Op values are shared with the other side's tree; copy so the two results never alias.
+    tree = copy.deepcopy(document.data)
+    ops = [replace(op, value=copy.deepcopy(op.value)) for op in ops]
+    return replace(document, data=apply_ops(tree, ops))
+
+
+def _publish_plan(events: EventRecorder, plan: SyncPlan) -> None:
+    for conflict in plan.conflicts:
+        events.publish("conflict.detected", path=format_path(conflict.path))
+        if conflict.resolved:
+            events.publish("conflict.resolved", path=format_path(conflict.path),
+                           resolution=conflict.resolution, reason=conflict.reason)
+    for side in Side:
+        for op in plan.ops(side):
+            events.publish(_ITEM_EVENT[op.kind], side=side.value, path=format_path(op.path))
+
+
+def finish_events(events: EventRecorder, outcome: SyncOutcome, written: list[str]) -> None:
+    """Close the run's events: completed, or failed with the unresolved conflicts."""
+    unresolved = outcome.plan.unresolved
+    if unresolved:
+        events.publish("sync.failed", reason="unresolved conflicts", conflicts=len(unresolved))
+    else:
+        events.publish("sync.completed", applied=outcome.applied, written=written,
+                       source_ops=len(outcome.plan.source_ops), target_ops=len(outcome.plan.target_ops))
+
+
+def conflict_dicts(conflicts: list[Conflict]) -> list[dict[str, Any]]:
+    """Conflicts in their JSON form."""
+    return [conflict.to_dict() for conflict in conflicts]

@@ -1,0 +1,227 @@
+"""The library facade: ``DiffSynchronizer`` syncs Python objects and files through model adapters.
+
+A model adapter turns one kind of object into nervsync's JSON-like tree and back. Built-in
+adapters cover dicts and lists, dataclasses, pydantic models and files (``pathlib.Path``); more
+are added with :meth:`DiffSynchronizer.register_adapter` and found by the object's type hierarchy.
+
+Example::
+
+    sync = DiffSynchronizer()
+    sync.register_adapter(Article, ArticleAdapter)
+    result = sync.sync(local, remote, conflict_strategy=ConflictStrategy.LAST_UPDATE_WINS)
+    for conflict in result.conflicts:
+        print(conflict.path, conflict.resolution)
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import PurePath
+from typing import Any, Protocol
+
+from .diff import diff_documents
+from .errors import NervsyncError
+from .events import EventBus, EventRecorder
+from .model import Change, Conflict, ConflictStrategy, DiffOptions, Document, Op, SyncDirection, SyncOptions
+from .paths import Path, parse_path
+from .resolve import ConflictResolver
+from .sync import finish_events, sync_documents
+
+
+class ModelAdapter(Protocol):
+    """Converts one kind of model object to a JSON-like tree and back."""
+
+    def to_tree(self, model: Any) -> Any:
+        """The model's data as dicts, lists and scalars."""
+        ...
+
+    def from_tree(self, tree: Any, original: Any) -> Any:
+        """A model holding ``tree``, shaped like ``original``."""
+        ...
+
+
+class TreeAdapter:
+    """Dicts and lists (copied, so the caller's objects are never modified)."""
+
+    def to_tree(self, model: Any) -> Any:
+        """A deep copy of the model."""
+        return copy.deepcopy(model)
+
+    def from_tree(self, tree: Any, original: Any) -> Any:
+        """The tree itself."""
+        return tree
+
+
+class DataclassAdapter:
+    """Dataclass instances (nested dataclasses become nested mappings)."""
+
+    def to_tree(self, model: Any) -> Any:
+        """``dataclasses.asdict``."""
+        return dataclasses.asdict(model)
+
+    def from_tree(self, tree: Any, original: Any) -> Any:
+        """A new instance of the original's class with the synced fields."""
+        names = {f.name for f in dataclasses.fields(original) if f.init}
+        return type(original)(**{k: v for k, v in tree.items() if k in names})
+
+
+class PydanticAdapter:
+    """pydantic v2 models."""
+
+    def to_tree(self, model: Any) -> Any:
+        """``model_dump(mode="json")``."""
+        return model.model_dump(mode="json")
+
+    def from_tree(self, tree: Any, original: Any) -> Any:
+        """``model_validate`` on the original's class."""
+        return type(original).model_validate(tree)
+
+
+class FileAdapter:
+    """Files named by a ``pathlib`` path: loaded by extension, written back atomically in place."""
+
+    def to_tree(self, model: Any) -> Any:
+        """The file's data."""
+        from .files import load_document
+
+        return load_document(str(model)).data
+
+    def from_tree(self, tree: Any, original: Any) -> Any:
+        """Write the synced data into the file (format-preserving) and return its path."""
+        from .files import load_document
+        from .write import write_document
+
+        document = load_document(str(original))
+        write_document(document, dataclasses.replace(document, data=tree))
+        return original
+
+
+@dataclass
+class DiffResult:
+    """The outcome of :meth:`DiffSynchronizer.sync`.
+
+    Attributes:
+        changes: what differed before the sync.
+        conflicts: every conflict with its resolution (``None`` while unresolved) and reason.
+        source_model: the synced source (the original when nothing was applied).
+        target_model: the synced target.
+        applied: the operations applied to each side, by side name.
+        timestamp: when the sync ran (UTC).
+        success: every conflict was decided and the result applied.
+        error: why not, when ``success`` is false.
+    """
+
+    changes: list[Change]
+    conflicts: list[Conflict]
+    source_model: Any
+    target_model: Any
+    applied: dict[str, list[Op]] = field(default_factory=dict)
+    timestamp: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    success: bool = True
+    error: str | None = None
+
+
+class _CallableResolver:
+    """Lets a plain function ``f(conflict) -> value`` serve as a resolver object."""
+
+    def __init__(self, function: Any) -> None:
+        self.function = function
+
+    def resolve(self, conflict: Conflict) -> Any:
+        return self.function(conflict)
+
+
+class DiffSynchronizer:
+    """Syncs two models of any registered kind. Safe to share between threads."""
+
+    def __init__(self, event_bus: EventBus | None = None) -> None:
+        self.event_bus = event_bus
+        self._lock = threading.Lock()
+        self._adapters: dict[type, ModelAdapter] = {
+            dict: TreeAdapter(), list: TreeAdapter(), PurePath: FileAdapter(),
+        }
+        self._cache: dict[type, ModelAdapter] = {}
+
+    def register_adapter(self, model_type: type, adapter_class: type[ModelAdapter] | ModelAdapter) -> None:
+        """Use ``adapter_class`` (a class or an instance) for ``model_type`` and its subclasses."""
+        adapter = adapter_class() if isinstance(adapter_class, type) else adapter_class
+        with self._lock:
+            self._adapters[model_type] = adapter
+            self._cache.clear()
+
+    def adapter_for(self, model: Any) -> ModelAdapter:
+        """The adapter of the nearest registered class in ``model``'s type hierarchy.
+
+        Raises:
+            NervsyncError: no adapter fits.
+        """
+        kind = type(model)
+        with self._lock:
+            cached = self._cache.get(kind)
+            if cached is not None:
+                return cached
+            adapter = self._find(kind, model)
+            self._cache[kind] = adapter
+            return adapter
+
+    def _find(self, kind: type, model: Any) -> ModelAdapter:
+        for klass in kind.__mro__:
+            if klass in self._adapters:
+                return self._adapters[klass]
+        if dataclasses.is_dataclass(model):
+            return DataclassAdapter()
+        if hasattr(model, "model_dump") and hasattr(kind, "model_validate"):
+            return PydanticAdapter()
+        raise NervsyncError(f"no adapter registered for {kind.__qualname__}; use register_adapter")
+
+    def sync(
+        self,
+        source: Any,
+        target: Any,
+        direction: SyncDirection = SyncDirection.BIDIRECTIONAL,
+        conflict_strategy: ConflictStrategy = ConflictStrategy.MERGE,
+        conflict_resolver: ConflictResolver | Any | None = None,
+        *,
+        path: Path | str = (),
+        diff_options: DiffOptions | None = None,
+    ) -> DiffResult:
+        """Sync ``source`` and ``target`` and return the synced models with every decision.
+
+        ``conflict_resolver`` (an object with ``resolve(conflict)``, or a function) decides
+        conflicts under ``ConflictStrategy.MANUAL``. Errors are reported in the result, not raised.
+        """
+        options = SyncOptions(
+            diff=diff_options or DiffOptions(), direction=direction, strategy=conflict_strategy,
+            path=parse_path(path) if isinstance(path, str) else path,
+        )
+        source_adapter, target_adapter = self.adapter_for(source), self.adapter_for(target)
+        try:
+            source_doc = Document(source_adapter.to_tree(source), "source", "json")
+            target_doc = Document(target_adapter.to_tree(target), "target", "json")
+            changes = diff_documents(source_doc, target_doc, options.diff, options.path).changes
+            resolver = conflict_resolver
+            if resolver is not None and not hasattr(resolver, "resolve"):
+                resolver = _CallableResolver(resolver)
+            recorder = EventRecorder(self.event_bus)
+            outcome = sync_documents(source_doc, target_doc, options, custom_resolver=resolver, events=recorder)
+        except NervsyncError as exc:
+            return DiffResult([], [], source, target, success=False, error=str(exc))
+        finish_events(recorder, outcome, [])
+        if not outcome.applied:
+            unresolved = len(outcome.plan.unresolved)
+            return DiffResult(changes, outcome.plan.conflicts, source, target, success=False,
+                              error=f"{unresolved} unresolved conflict{'s' if unresolved != 1 else ''}")
+        return DiffResult(
+            changes, outcome.plan.conflicts,
+            source_adapter.from_tree(outcome.source.data, source) if outcome.plan.source_ops else source,
+            target_adapter.from_tree(outcome.target.data, target) if outcome.plan.target_ops else target,
+            applied={"source": outcome.plan.source_ops, "target": outcome.plan.target_ops},
+        )
+
+    def incremental_sync(self, source: Any, target: Any, path: Path | str, **kwargs: Any) -> DiffResult:
+        """Sync only the subtree at ``path`` (e.g. ``"metadata"`` or ``"content.chapter1"``)."""
+        return self.sync(source, target, path=path, **kwargs)

@@ -93,6 +93,10 @@ def apply_ops(tree: Any, ops: Iterable[Op]) -> Any:
 
 
 def _edit_mapping(tree: Any, op: Op) -> None:
+    if op.kind is OpKind.ADD:
+        # A --path (or --target-path) that does not exist yet on the receiving side: make the
+        # mappings leading to it, as a mkdir -p would; list items cannot be made up this way.
+        _make_mappings(tree, op.path[:-1])
     parent = _parent(tree, op)
     segment: Segment = op.path[-1]
     if not isinstance(segment, Field) or not isinstance(parent, dict):
@@ -101,3 +105,13 @@ def _edit_mapping(tree: Any, op: Op) -> None:
         parent[segment.name] = op.value
     else:
         parent.pop(segment.name, None)
+
+
+def _make_mappings(tree: Any, path: Path) -> None:
+    node = tree
+    for segment in path:
+        if not isinstance(node, dict) or not isinstance(segment, Field):
+            return
+        if segment.name not in node:
+            node[segment.name] = {}
+        node = node[segment.name]

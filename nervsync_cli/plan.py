@@ -105,6 +105,9 @@ class _Anchors:
         self.origin_positions: dict[tuple[Path, tuple[str, ...]], dict[tuple[str, ...] | None, int]] = {}
 
     def after(self, path: Path) -> Path | None:
+        # The empty path is the synced root itself (missing on one side): it has no siblings.
+        if not path:
+            return None
         segment = path[-1]
         if not isinstance(segment, Match):
             return None

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from .errors import UsageError
 from .model import MISSING, Conflict, ConflictStrategy
-from .paths import Path, format_path, record_of
+from .paths import Path, format_path
 from .values import equal
 
 TIMESTAMP_FIELDS = ("updated_at", "updatedAt", "modified", "last_modified", "timestamp")
@@ -78,23 +78,52 @@ def _stamp(seconds: float) -> str:
 
 
 class LastUpdateWins:
-    """Newer record wins: a record timestamp field, else each file's modification time."""
+    """Newer record wins: a record timestamp field, else each file's modification time.
+
+    The record of a conflict is the innermost mapping enclosing it (the conflicting value itself
+    included) that carries a timestamp field on both sides: a list item for record lists, the
+    document itself for a single-object file such as one article.
+    """
 
     def __init__(self, records: Callable[[Path], tuple[Any, Any]], field: str | None,
                  mtimes: tuple[float | None, float | None]) -> None:
         self.records = records
         self.field = field
         self.mtimes = mtimes
+        # Conflicts of one record share its ancestors; get_at on a keyed list is a linear search.
+        self._cache: dict[Path, tuple[Any, Any]] = {}
+
+    def _pair(self, path: Path) -> tuple[Any, Any]:
+        pair = self._cache.get(path)
+        if pair is None:
+            pair = self._cache[path] = self.records(path)
+        return pair
+
+    def record_times(self, conflict: Conflict) -> tuple[float, float, str] | None:
+        """Both sides' times from the innermost enclosing record with a timestamp field on both."""
+        fields = (self.field,) if self.field else TIMESTAMP_FIELDS
+        for depth in range(len(conflict.path), -1, -1):
+            source_record, target_record = self._pair(conflict.path[:depth])
+            if not isinstance(source_record, dict) or not isinstance(target_record, dict):
+                continue
+            for name in fields:
+                s_time = parse_timestamp(source_record.get(name, MISSING))
+                t_time = parse_timestamp(target_record.get(name, MISSING))
+                if s_time is not None and t_time is not None:
+                    return s_time, t_time, f"record field {name!r}"
+        return None
 
     def times(self, conflict: Conflict) -> tuple[float | None, float | None, str]:
-        source_record, target_record = self.records(record_of(conflict.path))
-        fields = (self.field,) if self.field else TIMESTAMP_FIELDS
-        for name in fields:
-            s_time = parse_timestamp(source_record.get(name)) if isinstance(source_record, dict) else None
-            t_time = parse_timestamp(target_record.get(name)) if isinstance(target_record, dict) else None
-            if s_time is not None and t_time is not None:
-                return s_time, t_time, f"record field {name!r}"
+        found = self.record_times(conflict)
+        if found is not None:
+            return found
         return self.mtimes[0], self.mtimes[1], "file modification times"
+
+    def annotate(self, conflict: Conflict) -> None:
+        """Show record times on a conflict without deciding it (for custom resolvers under MANUAL)."""
+        found = self.record_times(conflict)
+        if found is not None:
+            conflict.source_time, conflict.target_time = _stamp(found[0]), _stamp(found[1])
 
     def decide(self, conflict: Conflict) -> None:
         s_time, t_time, origin = self.times(conflict)
@@ -172,6 +201,9 @@ def _decide(strategy: ConflictStrategy, conflict: Conflict, last_update: LastUpd
     elif strategy is ConflictStrategy.LAST_UPDATE_WINS and last_update is not None:
         last_update.decide(conflict)
     elif strategy is ConflictStrategy.MANUAL and custom is not None:
+        # A resolver sees only the conflict; record times let it prefer the newer side.
+        if last_update is not None:
+            last_update.annotate(conflict)
         choose(conflict, custom.resolve(conflict), "manual")
     elif strategy is ConflictStrategy.MERGE:
         conflict.reason = "merge: differs on both sides and there is no base to tell which changed"

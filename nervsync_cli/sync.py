@@ -10,7 +10,7 @@ from .apply import apply_ops
 from .errors import RefusedError
 from .events import EventRecorder
 from .fieldmap import FieldMap
-from .model import Conflict, Document, Op, OpKind, Side, SyncOptions
+from .model import MISSING, Conflict, Document, Op, OpKind, Side, SyncOptions
 from .paths import Path, format_path
 from .plan import SyncPlan, plan_sync
 from .resolve import ConflictResolver, LastUpdateWins, strategy_resolver
@@ -33,11 +33,22 @@ class SyncOutcome:
 
 
 def _records_lookup(source: Document, target: Any, options: SyncOptions) -> Any:
+    """For a path in SOURCE's terms, the values at it on both sides (TARGET's root may differ).
+
+    Paths above SOURCE's root (the record enclosing a ``--path`` inside it) map to TARGET's root
+    shortened by as many segments.
+    """
     source_root, target_root = options.roots
 
     def records(record: Path) -> tuple[Any, Any]:
-        relative = record[len(source_root):]
-        return get_at(source.data, record), get_at(target, (*target_root, *relative))
+        if len(record) >= len(source_root):
+            target_path: Path = (*target_root, *record[len(source_root):])
+        else:
+            above = len(source_root) - len(record)
+            if above > len(target_root):
+                return get_at(source.data, record), MISSING
+            target_path = target_root[:len(target_root) - above]
+        return get_at(source.data, record), get_at(target, target_path)
 
     return records
 
@@ -74,14 +85,16 @@ def sync_documents(
     plan = plan_sync(source, view, options, resolver)
     if field_map:
         plan.target_ops[:] = [field_map.op_to_target(op) for op in plan.target_ops]
-    _publish_plan(events, plan)
-    if options.max_deletes is not None and plan.deletes > options.max_deletes:
-        events.publish("sync.failed", reason="max-deletes")
+    refused = options.max_deletes is not None and plan.deletes > options.max_deletes
+    applying = apply and not refused and not plan.unresolved
+    _publish_plan(events, plan, applying)
+    if refused:
+        events.publish("sync.failed", reason="max-deletes", deletes=plan.deletes)
         raise RefusedError(
             f"the sync would delete {plan.deletes} items, more than --max-deletes {options.max_deletes}; "
             "nothing was written"
         )
-    if plan.unresolved or not apply:
+    if not applying:
         return SyncOutcome(plan, source, target, applied=False)
     new_source = _applied(source, plan.source_ops)
     new_target = _applied(target, plan.target_ops)
@@ -97,7 +110,12 @@ def _applied(document: Document, ops: list[Op]) -> Document:
     return replace(document, data=apply_ops(tree, ops))
 
 
-def _publish_plan(events: EventRecorder, plan: SyncPlan) -> None:
+def _publish_plan(events: EventRecorder, plan: SyncPlan, applying: bool) -> None:
+    """Publish conflict and item events, one per entry of the report.
+
+    ``applied`` on item events tells a plan (dry run, refused, or blocked by conflicts) from changes
+    actually made, so an audit log never mistakes one for the other.
+    """
     for conflict in plan.conflicts:
         events.publish("conflict.detected", path=format_path(conflict.path))
         if conflict.resolved:
@@ -105,7 +123,7 @@ def _publish_plan(events: EventRecorder, plan: SyncPlan) -> None:
                            resolution=conflict.resolution, reason=conflict.reason)
     for side in Side:
         for op in plan.ops(side):
-            events.publish(_ITEM_EVENT[op.kind], side=side.value, path=format_path(op.path))
+            events.publish(_ITEM_EVENT[op.kind], side=side.value, path=format_path(op.path), applied=applying)
 
 
 def finish_events(events: EventRecorder, outcome: SyncOutcome, written: list[str]) -> None:

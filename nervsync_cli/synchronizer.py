@@ -64,9 +64,20 @@ class DataclassAdapter:
         return dataclasses.asdict(model)
 
     def from_tree(self, tree: Any, original: Any) -> Any:
-        """A new instance of the original's class with the synced fields."""
-        names = {f.name for f in dataclasses.fields(original) if f.init}
-        return type(original)(**{k: v for k, v in tree.items() if k in names})
+        """A new instance of the original's class with the synced fields.
+
+        Fields that held a dataclass are rebuilt as one (``asdict`` flattened them to mappings), so
+        ``local.author.name`` still works on the synced model.
+        """
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(original):
+            if not f.init or f.name not in tree:
+                continue
+            value, before = tree[f.name], getattr(original, f.name, None)
+            if dataclasses.is_dataclass(before) and not isinstance(before, type) and isinstance(value, dict):
+                value = self.from_tree(value, before)
+            values[f.name] = value
+        return type(original)(**values)
 
 
 class PydanticAdapter:
@@ -135,6 +146,24 @@ class _CallableResolver:
         return self.function(conflict)
 
 
+def _document(adapter: ModelAdapter, model: Any, name: str) -> Document:
+    """The model as a document; a file keeps its name, format and flags (CSV rows, YAML streams)."""
+    if isinstance(adapter, FileAdapter):
+        from .files import load_document
+
+        return load_document(str(model))
+    return Document(adapter.to_tree(model), name, "json")
+
+
+def _mtime(model: Any) -> float | None:
+    """A file model's modification time: last-update-wins falls back to it as the CLI does."""
+    if not isinstance(model, PurePath):
+        return None
+    from .files import mtime
+
+    return mtime(str(model))
+
+
 class DiffSynchronizer:
     """Syncs two models of any registered kind. Safe to share between threads."""
 
@@ -198,17 +227,21 @@ class DiffSynchronizer:
             diff=diff_options or DiffOptions(), direction=direction, strategy=conflict_strategy,
             path=parse_path(path) if isinstance(path, str) else path,
         )
-        source_adapter, target_adapter = self.adapter_for(source), self.adapter_for(target)
+        recorder = EventRecorder(self.event_bus)
         try:
-            source_doc = Document(source_adapter.to_tree(source), "source", "json")
-            target_doc = Document(target_adapter.to_tree(target), "target", "json")
+            source_adapter, target_adapter = self.adapter_for(source), self.adapter_for(target)
+            source_doc = _document(source_adapter, source, "source")
+            target_doc = _document(target_adapter, target, "target")
             changes = diff_documents(source_doc, target_doc, options.diff, options.path).changes
             resolver = conflict_resolver
             if resolver is not None and not hasattr(resolver, "resolve"):
                 resolver = _CallableResolver(resolver)
-            recorder = EventRecorder(self.event_bus)
-            outcome = sync_documents(source_doc, target_doc, options, custom_resolver=resolver, events=recorder)
+            outcome = sync_documents(source_doc, target_doc, options, custom_resolver=resolver, events=recorder,
+                                     mtimes=(_mtime(source), _mtime(target)))
         except NervsyncError as exc:
+            # Subscribers must see every run end, including one refused or failing on keys.
+            if not any(event["event"] == "sync.failed" for event in recorder.events):
+                recorder.publish("sync.failed", reason=str(exc))
             return DiffResult([], [], source, target, success=False, error=str(exc))
         finish_events(recorder, outcome, [])
         if not outcome.applied:

@@ -21,7 +21,7 @@ from .identity import Identity, Side, index_items, match_segment
 from .merge.sequence import merge_sequences
 from .merge.text import merge_text
 from .model import MISSING, Conflict, DiffOptions
-from .paths import Path, matches
+from .paths import Index, Path, matches
 from .values import equal
 
 Decide = Callable[[Conflict], None]
@@ -94,6 +94,11 @@ class _Merger:
         fields = self.identity.choose(path, sides)
         if fields is not None:
             return self.keyed(b, s, t, path, fields)
+        if len(b) == len(s) == len(t) and all(_similar(x, y) and _similar(x, z) for x, y, z in zip(b, s, t)):
+            # Items edited in place on both sides (steps of a workflow, hooks of a repo): merge
+            # them pairwise, so a conflict is as small as the field that really conflicts.
+            merged = [self.node(*items, (*path, Index(i))) for i, items in enumerate(zip(b, s, t))]
+            return [item for item in merged if item is not MISSING]
         result = merge_sequences(b, s, t)
         if result.clean:
             return result.items
@@ -119,6 +124,16 @@ class _Merger:
         if result.clean:
             return result.text
         return self.conflict(path, b, s, t, "text")
+
+
+def _similar(base: Any, side: Any) -> bool:
+    """Whether ``side`` reads as an edit of ``base`` (not a different item in its place)."""
+    if isinstance(base, dict) and isinstance(side, dict):
+        return base == side or any(
+            key in side and not isinstance(value, (dict, list)) and equal(side[key], value)
+            for key, value in base.items()
+        )
+    return not isinstance(base, (dict, list)) and not isinstance(side, (dict, list))
 
 
 def _union_order(base: Sequence[Any], source: Sequence[Any], target: Sequence[Any]) -> list[Any]:

@@ -12,7 +12,7 @@ import typer
 from ..errors import ExitStatus, UsageError
 from ..events import EventRecorder
 from ..fieldmap import FieldMap
-from ..files import append_text, load_document, mtime
+from ..files import STDIN, append_text, load_document, mtime
 from ..model import ConflictStrategy, Document, SyncDirection, SyncOptions
 from ..render.console import make_console
 from ..render.progress import StageProgress
@@ -152,6 +152,14 @@ def _write_conflicts(path: str, outcome: SyncOutcome) -> None:
 
 def _write(source_doc: Document, target_doc: Document, outcome: SyncOutcome, source_out: str | None,
            target_out: str | None) -> list[str]:
+    # Checked before writing anything: a side read from stdin has no file to receive its changes,
+    # and dropping them silently would report a sync that did not happen.
+    sides = (("SOURCE", source_doc, outcome.plan.source_ops, source_out),
+             ("TARGET", target_doc, outcome.plan.target_ops, target_out))
+    for side, document, ops, out in sides:
+        if ops and out is None and document.name == STDIN:
+            raise UsageError(f"{side} is standard input and would be changed: name where the result goes "
+                             f"with --{side.lower()}-out FILE (- for stdout)")
     written = []
     for original, new, out in ((target_doc, outcome.target, target_out), (source_doc, outcome.source, source_out)):
         where = write_document(original, new, out)

@@ -78,6 +78,8 @@ class DiffOptions:
         precision: numbers closer than ``10**-precision`` are equal.
         auto_keys: the fields tried, in order, to find a key when no rule names one.
         lcs_limit: longest unkeyed list aligned by LCS; longer ones are compared by position.
+        text_fields: strings at these paths merge as text (line, then word) in three-way merges;
+            multi-line strings always do.
     """
 
     keys: tuple[KeyRule, ...] = ()
@@ -86,6 +88,7 @@ class DiffOptions:
     precision: int | None = None
     auto_keys: tuple[str, ...] = ("id", "key", "name", "uuid")
     lcs_limit: int = 20_000
+    text_fields: tuple[Pattern, ...] = ()
 
 
 class ChangeKind(str, Enum):
@@ -225,7 +228,9 @@ class Conflict:
     """A field (or unkeyed list, or record) that differs on both sides, and how it was decided.
 
     ``resolution`` is ``source``, ``target`` or ``value`` (an edited value), or ``None`` while
-    unresolved; ``reason`` says which strategy decided and why.
+    unresolved; ``reason`` says which strategy decided and why. With a common base, ``base`` is
+    its value and ``kind`` says what happened: ``both-changed``, ``delete-modify``,
+    ``both-added``, or ``text`` / ``list`` (edits of one text or unkeyed list that overlap).
     """
 
     path: Path
@@ -236,6 +241,8 @@ class Conflict:
     reason: str = ""
     source_time: str | None = None
     target_time: str | None = None
+    base: Any = MISSING
+    kind: str = "both-changed"
 
     @property
     def resolved(self) -> bool:
@@ -260,7 +267,11 @@ class Conflict:
             "reason": self.reason,
         }
         if self.resolution == "value":
-            out["value"] = self.value
+            out["value"] = None if self.value is MISSING else self.value
+        if self.base is not MISSING:
+            out["base"] = self.base
+        if self.kind != "both-changed":
+            out["kind"] = self.kind
         if self.source_time or self.target_time:
             out["source_time"] = self.source_time
             out["target_time"] = self.target_time

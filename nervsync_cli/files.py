@@ -74,7 +74,8 @@ def load_document(spec: str, format_name: str | None = None, *, coerce: bool = F
     elif spec != STDIN:
         found = format_for_name(spec)
         if found is None:
-            raise UsageError(f"{spec}: cannot tell the format from the extension; name it with --*-format")
+            raise UsageError(f"{spec}: cannot tell the format from the extension "
+                             "(name it with --source-format or --target-format)")
         fmt = found
     raw = read_bytes(spec)
     text, bom = decode(raw, name)
@@ -85,19 +86,24 @@ def load_document(spec: str, format_name: str | None = None, *, coerce: bool = F
 
 
 def atomic_write(path: str, text: str, *, bom: bool = False) -> None:
-    """Replace ``path`` with ``text`` so a crash leaves either the old or the new file, never half.
+    """Replace ``path`` with ``text`` (UTF-8, with a byte order mark if asked); see
+    :func:`atomic_write_bytes`. ``-`` writes to stdout."""
+    if path == STDIN:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    atomic_write_bytes(path, (_BOM if bom else b"") + text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: str, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so a crash leaves either the old or the new file, never half.
 
     The bytes go to a temporary file in the same folder, are flushed to disk, take the old file's
     permission bits, and are renamed over the old file; the folder is then synced so the rename
     itself survives a power cut.
     """
-    if path == STDIN:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
-    data = (_BOM if bom else b"") + text.encode("utf-8")
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:
@@ -146,3 +152,19 @@ def mtime(spec: str) -> float | None:
         return os.stat(spec).st_mtime
     except OSError:
         return None
+
+
+def read_bytes_if_exists(path: str) -> bytes | None:
+    """A file's bytes, or ``None`` if it does not exist (history and undo compare hashes)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def document_bytes(document: Document) -> bytes | None:
+    """The bytes a loaded document was read from (``None`` for in-memory documents)."""
+    if document.text is None:
+        return None
+    return (_BOM if document.bom else b"") + document.text.encode("utf-8")

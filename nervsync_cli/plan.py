@@ -217,3 +217,42 @@ def plan_sync(source: Document, target: Document, options: SyncOptions, resolver
 def describe(op: Op) -> str:
     """``set records[id=1].name`` — how an op is named in messages and events."""
     return f"{op.kind.value} {format_path(op.path)}"
+
+
+def _rooted_op(root: Path, op: Op) -> Op:
+    from dataclasses import replace
+
+    return replace(op, path=(*root, *op.path), after=(*root, *op.after) if op.after else None)
+
+
+def _ops_to_reach(current: Any, merged: Any, options: SyncOptions, root: Path) -> list[Op]:
+    """The operations that turn ``current`` (a side's subtree) into ``merged``."""
+    one_way = SyncOptions(diff=options.diff, direction=SyncDirection.SOURCE_TO_TARGET)
+    plan = plan_sync(Document(merged, "merged", "json"), Document(current, "side", "json"), one_way)
+    return [_rooted_op(root, op) for op in plan.target_ops]
+
+
+def plan_three_way(source: Document, target: Document, base: Any, options: SyncOptions,
+                   resolver: Resolver | None = None) -> SyncPlan:
+    """Plan a bidirectional sync against the common ``base`` of the two sides' subtrees.
+
+    One-sided changes (deletions too) go to the other side, identical changes are no conflict,
+    and only fields changed differently on both sides reach the strategy (:mod:`.threeway`).
+
+    Raises:
+        InputError, DuplicateKeyError: from keys on any side.
+    """
+    from .threeway import merge_trees
+
+    source_root, target_root = options.roots
+    s_tree = get_at(source.data, source_root)
+    t_tree = get_at(target.data, target_root)
+    decide = (lambda conflict: resolver([conflict])) if resolver is not None else None
+    result = merge_trees(base, s_tree, t_tree, options.diff, decide=decide,
+                         names=("base", source.name, target.name), path=source_root)
+    plan = SyncPlan(conflicts=result.conflicts)
+    if result.unresolved or result.merged is MISSING:
+        return plan
+    plan.source_ops = _ops_to_reach(s_tree, result.merged, options, source_root)
+    plan.target_ops = _ops_to_reach(t_tree, result.merged, options, target_root)
+    return plan

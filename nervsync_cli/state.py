@@ -185,3 +185,41 @@ def pair_lock(state_path: str, pair: str, wait: float = LOCK_WAIT_SECONDS) -> It
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+class StateSession:
+    """One sync's view of the store: the pair's base, and recording the outcome."""
+
+    def __init__(self, store: StateStore, source: str, target: str, scope: str) -> None:
+        self.store = store
+        self.source = source
+        self.target = target
+        self.scope = scope
+        self.pair = pair_id(source, target)
+        self.base = store.get_base(self.pair, scope)
+
+    def record(self, before: tuple[bytes | None, bytes | None], after: tuple[bytes | None, bytes | None],
+               base: Any, direction: str, strategy: str, run_id: str | None = None) -> HistoryEntry:
+        """Store the new base and a history entry for this run, in one transaction."""
+        entry = new_entry(self.pair, self.scope, self.source, self.target, direction, strategy, before, after,
+                          self.base, run_id)
+        self.store.record(entry, base)
+        return entry
+
+
+@contextlib.contextmanager
+def state_session(state_path: str | None, source: str, target: str, scope: str,
+                  create: bool = True) -> Iterator[StateSession | None]:
+    """Open the store and hold the pair's lock for the whole sync; ``None`` when state is off.
+
+    With ``create=False`` (dry runs) a missing database is not created.
+    """
+    if state_path is None or (not create and not os.path.exists(state_path)):
+        yield None
+        return
+    store = StateStore(state_path)
+    try:
+        with pair_lock(state_path, pair_id(source, target)):
+            yield StateSession(store, source, target, scope)
+    finally:
+        store.close()

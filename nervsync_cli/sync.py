@@ -10,9 +10,9 @@ from .apply import apply_ops
 from .errors import RefusedError
 from .events import EventRecorder
 from .fieldmap import FieldMap
-from .model import MISSING, Conflict, Document, Op, OpKind, Side, SyncOptions
+from .model import MISSING, Conflict, Document, Op, OpKind, Side, SyncDirection, SyncOptions
 from .paths import Path, format_path
-from .plan import SyncPlan, plan_sync
+from .plan import SyncPlan, plan_sync, plan_three_way
 from .resolve import ConflictResolver, LastUpdateWins, strategy_resolver
 from .tree import get_at
 
@@ -64,8 +64,12 @@ def sync_documents(
     field_map: FieldMap | None = None,
     events: EventRecorder | None = None,
     apply: bool = True,
+    base: Any = MISSING,
 ) -> SyncOutcome:
     """Plan the sync of two documents and, when every conflict is decided, apply it.
+
+    With a ``base`` (the reconciled state of the previous sync, in SOURCE's field names) a
+    bidirectional sync is a three-way merge: only true conflicts reach the strategy.
 
     Conflicts are decided by ``resolutions`` (an edited ``--conflicts-out`` file) first, then by
     ``options.strategy``; ``custom_resolver`` serves ``MANUAL``; ``mtimes`` are the fallback of
@@ -82,7 +86,10 @@ def sync_documents(
     last_update = LastUpdateWins(_records_lookup(source, view.data, options), options.timestamp_field, mtimes)
     resolver = strategy_resolver(options.strategy, last_update=last_update, custom=custom_resolver,
                                  resolutions=resolutions)
-    plan = plan_sync(source, view, options, resolver)
+    if base is not MISSING and options.direction is SyncDirection.BIDIRECTIONAL:
+        plan = plan_three_way(source, view, base, options, resolver)
+    else:
+        plan = plan_sync(source, view, options, resolver)
     if field_map:
         plan.target_ops[:] = [field_map.op_to_target(op) for op in plan.target_ops]
     refused = options.max_deletes is not None and plan.deletes > options.max_deletes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from enum import Enum
 from typing import Annotated, Any
 
@@ -12,14 +13,17 @@ import typer
 from ..errors import ExitStatus, UsageError
 from ..events import EventRecorder
 from ..fieldmap import FieldMap
-from ..files import STDIN, append_text, load_document, mtime
-from ..model import ConflictStrategy, Document, SyncDirection, SyncOptions
+from ..files import STDIN, append_text, document_bytes, load_document, mtime, read_bytes_if_exists
+from ..model import MISSING, ConflictStrategy, Document, SyncDirection, SyncOptions
+from ..paths import format_path, parse_pattern
 from ..render.console import make_console
 from ..render.progress import StageProgress
 from ..render.report import sync_report, to_json
 from ..render.sync_table import render_sync
 from ..resolve import load_resolutions
+from ..state import DEFAULT_STATE, StateSession, state_session
 from ..sync import SyncOutcome, conflict_dicts, finish_events, sync_documents
+from ..tree import get_at
 from ..write import write_document
 from .app import app
 from .diff_cmd import load_pair
@@ -92,6 +96,14 @@ def sync(
     target_out: Annotated[str | None, typer.Option(help="Write TARGET's result here (- for stdout).")] = None,
     events: Annotated[str | None, typer.Option(help="Append sync events to this JSON Lines file.")] = None,
     max_deletes: Annotated[int | None, typer.Option(min=0, help="Refuse a sync deleting more items.")] = None,
+    state: Annotated[str, typer.Option(help="The state database keeping each pair's base and history.")] = (
+        DEFAULT_STATE),
+    no_state: Annotated[bool, typer.Option("--no-state", help="Neither read nor store a base.")] = False,
+    base: Annotated[str | None, typer.Option(help="The common base, overriding the stored one.")] = None,
+    match: Annotated[str | None, typer.Option(help="Pair records by these fields (FIELD[,FIELD]) when the "
+                     "two sides number them differently.")] = None,
+    text_field: Annotated[list[str] | None, typer.Option(help="Merge strings here as text (three-way). "
+                          "Repeatable.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; write nothing.")] = False,
     output: Annotated[SyncOutput, typer.Option("--output", "-o", help="table or json.")] = SyncOutput.TABLE,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing; the exit code tells.")] = False,
@@ -105,8 +117,12 @@ def sync(
 
     Example: nervsync sync desired.yaml deployed.yaml --direction source-to-target --dry-run
     """
+    keys = [*([match] if match else []), *(key or [])]
+    compare = diff_options(keys, ignore, ignore_order, precision)
+    if text_field:
+        compare = replace(compare, text_fields=tuple(parse_pattern(p) for p in text_field))
     options = SyncOptions(
-        diff=diff_options(key, ignore, ignore_order, precision), direction=direction, strategy=strategy,
+        diff=compare, direction=direction, strategy=strategy,
         path=path_option(path),
         source_path=path_option(source_path) if source_path else None,
         target_path=path_option(target_path) if target_path else None,
@@ -118,19 +134,31 @@ def sync(
     decided = load_resolutions(_load_aux(resolutions), resolutions) if resolutions else None
     recorder = EventRecorder()
     written: list[str] = []
+    in_place = source_out is None and target_out is None and STDIN not in (source, target)
+    state_path = None if no_state or not in_place else state
     try:
-        with StageProgress() as progress:
+        with StageProgress() as progress, \
+                state_session(state_path, source, target, _scope(options), create=not dry_run) as session:
             source_doc, target_doc = load_pair(source, target, source_format, target_format, coerce, progress)
+            common = _base(base, options, session)
             progress("planning")
             outcome = sync_documents(
                 source_doc, target_doc, options, custom_resolver=_custom_resolver(strategy), resolutions=decided,
                 mtimes=(mtime(source), mtime(target)), field_map=field_map, events=recorder, apply=not dry_run,
+                base=common,
             )
             if conflicts_out:
                 _write_conflicts(conflicts_out, outcome)
             if outcome.applied:
                 progress("writing")
                 written = _write(source_doc, target_doc, outcome, source_out, target_out)
+                if session is not None:
+                    session.record(
+                        (document_bytes(source_doc), document_bytes(target_doc)),
+                        (read_bytes_if_exists(source), read_bytes_if_exists(target)),
+                        get_at(outcome.source.data, options.roots[0]), direction.value, strategy.value,
+                        run_id=recorder.run_id,
+                    )
         finish_events(recorder, outcome, written)
     except Exception as exc:
         if not any(e["event"] == "sync.failed" for e in recorder.events):
@@ -141,6 +169,21 @@ def sync(
             append_text(events, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in recorder.events))
     _render(outcome, source, target, written, dry_run, output, quiet, color)
     return ExitStatus.DIFFERENCES if outcome.plan.unresolved else ExitStatus.OK
+
+
+def _scope(options: SyncOptions) -> str:
+    """The part of the pair a base belongs to: syncs of different subtrees keep separate bases."""
+    source_root, target_root = options.roots
+    return format_path(source_root) + " -> " + format_path(target_root)
+
+
+def _base(base_file: str | None, options: SyncOptions, session: StateSession | None) -> Any:
+    """``--base`` (its subtree at SOURCE's root), else the stored base, else none."""
+    if base_file is not None:
+        return get_at(load_document(base_file).data, options.roots[0])
+    if session is not None and session.base is not None:
+        return session.base
+    return MISSING
 
 
 def _write_conflicts(path: str, outcome: SyncOutcome) -> None:

@@ -199,3 +199,22 @@ def test_sigkill_during_sync_leaves_each_file_old_or_new_and_the_store_consisten
         assert nervsync("diff", "source.json", "target.json", "-q", cwd=work).returncode == 0
         outcomes.add(states)
     assert ("old", "old") in outcomes or ("new", "new") in outcomes
+
+
+def test_history_and_merge_json_match_their_published_schemas(tmp_path: Path, pair: tuple[Path, Path]) -> None:
+    import jsonschema
+
+    source, target = pair
+    write_json(target, {"records": RECORDS["records"][:1]})
+    assert nervsync("sync", source.name, target.name, cwd=tmp_path).returncode == 0
+    history = json.loads(nervsync("history", "--output", "json", cwd=tmp_path).stdout)
+    jsonschema.validate(history, json.loads((REPO / "schemas" / "history.schema.json").read_text()))
+
+    write_json(tmp_path / "base.json", {"v": 1, "w": 1})
+    write_json(tmp_path / "ours.json", {"v": 2, "w": 1})
+    write_json(tmp_path / "theirs.json", {"v": 3, "w": 2})
+    merged = nervsync("merge", "base.json", "ours.json", "theirs.json", "--output", "json", cwd=tmp_path)
+    assert merged.returncode == 1
+    report = json.loads(merged.stdout)
+    jsonschema.validate(report, json.loads((REPO / "schemas" / "merge.schema.json").read_text()))
+    assert [c["path"] for c in report["conflicts"]] == ["v"]

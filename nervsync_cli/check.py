@@ -560,7 +560,7 @@ _WINNER = {ConflictStrategy.SOURCE_WINS: SyncDirection.TARGET_TO_SOURCE,
 """The one-way direction in which a ``<side>-wins`` rule means "the receiving side keeps its values"."""
 
 
-def _plan_paths(spec: CheckSpec, native_supported: bool, warnings: list[str]) -> _PathPlan:
+def _plan_paths(spec: CheckSpec, warnings: list[str]) -> _PathPlan:
     """Sort ``sync.paths`` rules by how they can be honoured.
 
     In a one-way sync a strategy can only say whether the receiving side keeps its values (the
@@ -578,14 +578,14 @@ def _plan_paths(spec: CheckSpec, native_supported: bool, warnings: list[str]) ->
             if strategy in _WINNER:
                 continue  # the sending side wins: what a one-way sync does anyway
             direction = SyncDirection.BIDIRECTIONAL
-        if rule.direction is None and direction is SyncDirection.BIDIRECTIONAL and native_supported:
+        if rule.direction is None and direction is SyncDirection.BIDIRECTIONAL:
             plan.native.append((rule.pattern, strategy))
         elif _concrete(rule.pattern):
             path: Path = tuple(s for s in rule.pattern if isinstance(s, (Field, Index, Match)))
             plan.scoped.append((path, direction, strategy))
         else:
-            warnings.append(f"sync.paths {format_path(rule.pattern)}: a per-path strategy on a pattern needs "
-                            f"SyncOptions.path_strategies; the check's strategy ({base.strategy.value}) applies")
+            warnings.append(f"sync.paths {format_path(rule.pattern)}: a per-path direction on a pattern is not "
+                            f"supported; the check's direction ({base.direction.value}) applies")
     return plan
 
 
@@ -595,16 +595,13 @@ def sync_options(spec: CheckSpec, leave: tuple[Path, ...], warnings: list[str]) 
     ``leave`` are paths the sync must not touch: accepted drift, and values the check calls equal
     (within precision, reordered sets, same text) that a plain sync would still rewrite.
     """
-    names = {f.name for f in dataclasses.fields(SyncOptions)}
-    paths = _plan_paths(spec, "path_strategies" in names, warnings)
-    # Typed Any: the field exists only in models that have per-path strategies (checked above).
-    native: dict[str, Any] = {"path_strategies": tuple(paths.native)} if paths.native else {}
+    paths = _plan_paths(spec, warnings)
     settings = spec.sync
     options = SyncOptions(
         diff=diff_options(spec, extra_ignore=(*leave, *paths.keep, *(p for p, _, _ in paths.scoped))),
         direction=settings.direction, strategy=settings.strategy, no_delete=settings.no_delete,
         no_create=settings.no_create, timestamp_field=settings.timestamp_field, max_deletes=settings.max_deletes,
-        **native,
+        path_strategies=tuple(paths.native),
     )
     return options, paths
 

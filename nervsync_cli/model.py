@@ -293,6 +293,8 @@ class SyncOptions:
         no_create: one-way syncs never add anything the receiving side lacks.
         timestamp_field: the record field last-update-wins reads (else auto-detected).
         max_deletes: refuse a sync that would delete more items than this.
+        path_strategies: per-path strategies (first matching pattern wins) for conflicts at or
+            under those paths, e.g. ``metadata.annotations`` → target-wins.
     """
 
     diff: DiffOptions = field(default_factory=DiffOptions)
@@ -305,6 +307,7 @@ class SyncOptions:
     no_create: bool = False
     timestamp_field: str | None = None
     max_deletes: int | None = None
+    path_strategies: tuple[tuple[Pattern, ConflictStrategy], ...] = ()
 
     @property
     def roots(self) -> tuple[Path, Path]:

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from .errors import UsageError
 from .model import MISSING, Conflict, ConflictStrategy
-from .paths import Path, format_path
+from .paths import Path, Pattern, format_path, matches
 from .values import equal
 
 TIMESTAMP_FIELDS = ("updated_at", "updatedAt", "modified", "last_modified", "timestamp")
@@ -179,15 +179,23 @@ def strategy_resolver(
     last_update: LastUpdateWins | None = None,
     custom: ConflictResolver | None = None,
     resolutions: Mapping[str, Mapping[str, Any]] | None = None,
+    path_strategies: tuple[tuple[Pattern, ConflictStrategy], ...] = (),
 ) -> Callable[[list[Conflict]], None]:
-    """A resolver for ``plan_sync``: a resolutions file first, then the strategy."""
+    """A resolver for ``plan_sync``: a resolutions file first, then the strategy of the first
+    ``path_strategies`` pattern at or above the conflict's path, else ``strategy``."""
+
+    def strategy_for(path: Path) -> ConflictStrategy:
+        for pattern, chosen in path_strategies:
+            if matches(pattern, path, prefix=True):
+                return chosen
+        return strategy
 
     def resolve(conflicts: list[Conflict]) -> None:
         if resolutions:
             apply_resolutions(conflicts, resolutions)
         for conflict in conflicts:
             if not conflict.resolved:
-                _decide(strategy, conflict, last_update, custom)
+                _decide(strategy_for(conflict.path), conflict, last_update, custom)
 
     return resolve
 

@@ -85,7 +85,7 @@ def sync_documents(
     view = replace(target, data=field_map.target_as_source(target.data)) if field_map else target
     last_update = LastUpdateWins(_records_lookup(source, view.data, options), options.timestamp_field, mtimes)
     resolver = strategy_resolver(options.strategy, last_update=last_update, custom=custom_resolver,
-                                 resolutions=resolutions)
+                                 resolutions=resolutions, path_strategies=options.path_strategies)
     if base is not MISSING and options.direction is SyncDirection.BIDIRECTIONAL:
         plan = plan_three_way(source, view, base, options, resolver)
     else:

@@ -1,0 +1,551 @@
+"""Format-preserving JSON rewrite: splice a new tree into the original text.
+
+:func:`update_json` walks the original text with the standard library's C scanner, compares each
+value with its counterpart in the new tree and copies every unchanged span verbatim; only changed
+values are rendered, in the style detected from the file (indent unit, separators, line ending,
+``\\uXXXX`` escaping). Containers much longer than a record are walked member by member without a
+whole-value parse first, so a large file costs about one parse plus the splicing.
+
+The list alignment helpers (:func:`align_items` and friends) are shared with the YAML and CSV
+rewriters.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import gc
+import json
+import json.decoder
+import json.scanner
+import re
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+__all__ = [
+    "IDENTITY_FIELDS",
+    "align_by_content",
+    "align_by_key",
+    "align_items",
+    "canonical",
+    "same_value",
+    "update_json",
+]
+
+IDENTITY_FIELDS = ("id", "key", "name", "uuid")
+"""Fields that identify a mapping inside a list, in order of preference."""
+
+# Containers at least this long are walked member by member straight away: parsing one whole
+# first (to compare it) would double the cost of the large record lists that matter for speed.
+_LAZY_MIN = 256
+# Above this many cell comparisons SequenceMatcher can turn quadratic; anchor on unique items first.
+_MATCHER_MAX_WORK = 4_000_000
+
+_WS = re.compile(r"[ \t\n\r]*")
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[:,\[\]{}]')
+_NON_ASCII_ESCAPE = re.compile(r"\\u(?:00[89a-fA-F]|0[1-9a-fA-F]|[1-9a-fA-F])")
+_DECODER: Any = json.JSONDecoder()
+_scan: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(_DECODER)
+# typeshed does not declare json.decoder.scanstring, the C string scanner the decoder uses.
+_scanstring: Callable[[str, int], tuple[str, int]] = getattr(json.decoder, "scanstring")  # noqa: B009
+
+
+# --- value comparison and list alignment (shared by the YAML and CSV rewriters) ---------------------
+
+
+def canonical(value: Any) -> bytes:
+    """Bytes that are equal exactly for equal JSON values.
+
+    Key order is ignored; ``1``, ``1.0`` and ``true`` stay distinct (plain ``==`` would merge them).
+    """
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # integers beyond 64 bits, or keys that are not strings
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr).encode()
+
+
+def same_value(old: Any, new: Any) -> bool:
+    """Whether two JSON-like values are equal, with types compared strictly."""
+    # ``==`` runs in C and rejects almost every difference; canonical() then catches 1 == True == 1.0.
+    return bool(old == new) and canonical(old) == canonical(new)
+
+
+def _field_keys(items: Sequence[Any], field: str) -> list[tuple[type, Any]] | None:
+    keys: list[tuple[type, Any]] = []
+    for item in items:
+        if not isinstance(item, dict):
+            return None
+        value = item.get(field, _ABSENT)
+        if not isinstance(value, (str, int, float)):
+            return None
+        keys.append((type(value), value))
+    return keys
+
+
+_ABSENT = object()
+
+
+def align_by_key(old_keys: Sequence[Hashable], new_keys: Sequence[Hashable]) -> list[int | None] | None:
+    """For each new key, the index of the same key among the old ones; ``None`` if keys repeat.
+
+    A new item whose key is new, standing where an old item whose key is gone stood (between the
+    same matched neighbours), continues that item: a renamed key then changes one line, not all.
+    """
+    index = {key: i for i, key in enumerate(old_keys)}
+    if len(index) != len(old_keys) or len(set(new_keys)) != len(new_keys):
+        return None
+    return _pair_leftovers([index.get(key) for key in new_keys], len(old_keys))
+
+
+def _pair_leftovers(match: list[int | None], old_count: int) -> list[int | None]:
+    free = sorted(set(range(old_count)).difference(j for j in match if j is not None))
+    if not free:
+        return match
+    result = list(match)
+    k, previous = 0, -1
+    while k < len(match):
+        j = match[k]
+        if j is not None:
+            previous, k = j, k + 1
+            continue
+        gap_end = k
+        while gap_end < len(match) and match[gap_end] is None:
+            gap_end += 1
+        following = old_count if gap_end == len(match) else match[gap_end]
+        if following is not None and following > previous:
+            first = bisect.bisect_right(free, previous)
+            candidates = free[first : first + gap_end - k]
+            for offset, old in enumerate(i for i in candidates if i < following):
+                result[k + offset] = old
+        k = gap_end
+    return result
+
+
+def align_by_content(old: Sequence[Hashable], new: Sequence[Hashable]) -> list[int | None]:
+    """For each new item, the old item it continues (equal, or changed in place), else ``None``.
+
+    ``old`` and ``new`` hold canonical forms. Equal items are matched as a longest-common-subsequence
+    would; inside a run of differing items, old and new are paired in order (changed in place).
+    """
+    match: list[int | None] = [None] * len(new)
+    prefix = 0
+    limit = min(len(old), len(new))
+    while prefix < limit and old[prefix] == new[prefix]:
+        match[prefix] = prefix
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
+        match[len(new) - 1 - suffix] = len(old) - 1 - suffix
+        suffix += 1
+    ids: dict[Hashable, int] = {}
+    old_ids = [ids.setdefault(item, len(ids)) for item in old[prefix : len(old) - suffix]]
+    new_ids = [ids.setdefault(item, len(ids)) for item in new[prefix : len(new) - suffix]]
+    for i, j in _match_ids(old_ids, new_ids):
+        match[prefix + j] = prefix + i
+    return match
+
+
+def _match_ids(old: list[int], new: list[int]) -> list[tuple[int, int]]:
+    """Matched (old, new) index pairs of two id lists."""
+    if len(old) * len(new) <= _MATCHER_MAX_WORK:
+        return _match_small(old, new)
+    pairs: list[tuple[int, int]] = []
+    prev_i = prev_j = 0
+    for i, j in [*_unique_anchors(old, new), (len(old), len(new))]:
+        for gi, gj in _match_gap(old[prev_i:i], new[prev_j:j]):
+            pairs.append((prev_i + gi, prev_j + gj))
+        if i < len(old):
+            pairs.append((i, j))
+        prev_i, prev_j = i + 1, j + 1
+    return pairs
+
+
+def _match_gap(old: list[int], new: list[int]) -> list[tuple[int, int]]:
+    if len(old) * len(new) <= _MATCHER_MAX_WORK:
+        return _match_small(old, new)
+    # A huge gap without unique anchors (many duplicates): pair in order, which stays linear.
+    return [(k, k) for k in range(min(len(old), len(new)))]
+
+
+def _match_small(old: list[int], new: list[int]) -> list[tuple[int, int]]:
+    pairs: list[tuple[int, int]] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("equal", "replace"):
+            pairs.extend((i1 + k, j1 + k) for k in range(min(i2 - i1, j2 - j1)))
+    return pairs
+
+
+def _unique_anchors(old: list[int], new: list[int]) -> list[tuple[int, int]]:
+    """Items occurring once in each list, kept in an order both lists agree on (patience diff)."""
+    counts: dict[int, int] = {}
+    for item in old:
+        counts[item] = counts.get(item, 0) + 1
+    new_pos: dict[int, int] = {}
+    for j, item in enumerate(new):
+        if counts.get(item) == 1:
+            new_pos[item] = -1 if item in new_pos else j
+    candidates = [(i, new_pos[item]) for i, item in enumerate(old) if new_pos.get(item, -1) >= 0]
+    # Longest increasing subsequence of the new positions, O(n log n).
+    tails: list[int] = []
+    tail_index: list[int] = []
+    back: list[int] = []
+    for index, (_, j) in enumerate(candidates):
+        at = bisect.bisect_left(tails, j)
+        back.append(tail_index[at - 1] if at else -1)
+        if at == len(tails):
+            tails.append(j)
+            tail_index.append(index)
+        else:
+            tails[at] = j
+            tail_index[at] = index
+    chain: list[tuple[int, int]] = []
+    index = tail_index[-1] if tail_index else -1
+    while index >= 0:
+        chain.append(candidates[index])
+        index = back[index]
+    chain.reverse()
+    return chain
+
+
+def align_items(old: Sequence[Any], new: Sequence[Any]) -> list[int | None]:
+    """Align two lists of JSON-like values.
+
+    Lists of mappings that all carry one of :data:`IDENTITY_FIELDS` (a scalar, unique per list) align
+    by it; any other lists align by content (:func:`align_by_content`).
+    """
+    if old and new:
+        for field in IDENTITY_FIELDS:
+            old_keys = _field_keys(old, field)
+            new_keys = _field_keys(new, field) if old_keys is not None else None
+            keyed = align_by_key(old_keys, new_keys) if old_keys is not None and new_keys is not None else None
+            if keyed is not None:
+                return keyed
+    return align_by_content([canonical(item) for item in old], [canonical(item) for item in new])
+
+
+# --- style detection ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Style:
+    newline: str
+    unit: str | None  # indent unit; None for a one-line document
+    item_sep: str  # between items of a one-line container, e.g. ", "
+    key_sep: str  # between a key and its value, e.g. ": "
+    ensure_ascii: bool
+
+    def render(self, value: Any, indent: str | None) -> str:
+        """``value`` as JSON, multi-line at ``indent`` or on one line when ``indent`` is None."""
+        if indent is None or self.unit is None:
+            return json.dumps(value, ensure_ascii=self.ensure_ascii, separators=(self.item_sep, self.key_sep))
+        text = json.dumps(value, ensure_ascii=self.ensure_ascii, indent=self.unit, separators=(",", self.key_sep))
+        return text.replace("\n", self.newline + indent)
+
+
+def _detect_style(text: str) -> _Style:
+    newline_at = text.find("\n")
+    newline = "\r\n" if newline_at > 0 and text[newline_at - 1] == "\r" else "\n"
+    unit: str | None = None
+    key_sep = ": "
+    item_sep: str | None = None
+    seen_key_sep = False
+    # Tokens from the start of the text, so a match never begins inside a string.
+    for count, token in enumerate(_TOKEN.finditer(text)):
+        char = token.group()
+        end = token.end()
+        if char == ":" and not seen_key_sep:
+            key_sep = _around(text, token.start(), end)
+            seen_key_sep = True
+        elif char == "," and item_sep is None and not _starts_line_break(text, end):
+            item_sep = "," + _spaces_after(text, end)
+        elif char in "[{" and unit is None and _starts_line_break(text, end):
+            unit = _indent_step(text, token.start(), end)
+        if (seen_key_sep and item_sep is not None and unit is not None) or count > 5000:
+            break
+    if unit is None and "\n" in text.strip():
+        unit = "  "
+    ascii_only = text.isascii() or (text.startswith("\ufeff") and text[1:].isascii())
+    ensure_ascii = ascii_only and _NON_ASCII_ESCAPE.search(text) is not None
+    return _Style(newline, unit, item_sep if item_sep is not None else ", ", key_sep, ensure_ascii)
+
+
+def _around(text: str, start: int, end: int) -> str:
+    before = start
+    while before > 0 and text[before - 1] in " \t":
+        before -= 1
+    return text[before:start] + ":" + _spaces_after(text, end)
+
+
+def _spaces_after(text: str, pos: int) -> str:
+    end = pos
+    while end < len(text) and text[end] in " \t":
+        end += 1
+    return text[pos:end]
+
+
+def _starts_line_break(text: str, pos: int) -> bool:
+    rest = _spaces_after(text, pos)
+    return text.startswith(("\n", "\r"), pos + len(rest))
+
+
+def _indent_step(text: str, bracket: int, after: int) -> str | None:
+    own = _line_indent(text, bracket)
+    line_start = text.find("\n", after) + 1
+    child = _spaces_after(text, line_start)
+    if child.startswith(own) and len(child) > len(own):
+        return child[len(own) :]
+    return None
+
+
+def _line_indent(text: str, pos: int) -> str:
+    return _spaces_after(text, text.rfind("\n", 0, pos) + 1)
+
+
+# --- splicing -------------------------------------------------------------------------------------
+
+
+class _Splicer:
+    """Builds the output from spans of the original (coalesced) and rendered pieces."""
+
+    def __init__(self, text: str, style: _Style) -> None:
+        self.text = text
+        self.style = style
+        self.pieces: list[str] = []
+        self.span_start = 0
+        self.span_end = 0
+
+    def span(self, start: int, end: int) -> None:
+        if start == self.span_end:
+            self.span_end = end
+            return
+        self._flush()
+        self.span_start, self.span_end = start, end
+
+    def literal(self, piece: str) -> None:
+        self._flush()
+        self.pieces.append(piece)
+
+    def result(self) -> str:
+        self._flush()
+        return "".join(self.pieces)
+
+    def _flush(self) -> None:
+        if self.span_end > self.span_start:
+            self.pieces.append(self.text[self.span_start : self.span_end])
+        self.span_start = self.span_end = -1
+
+    def ws(self, pos: int) -> int:
+        match = _WS.match(self.text, pos)
+        assert match is not None  # the pattern matches the empty string
+        return match.end()
+
+    def scan(self, pos: int) -> tuple[Any, int]:
+        try:
+            return _scan(self.text, pos)
+        except StopIteration:
+            raise json.JSONDecodeError("Expecting value", self.text, pos) from None
+
+    def expect(self, pos: int, chars: str) -> str:
+        char = self.text[pos : pos + 1]
+        if not char or char not in chars:
+            raise json.JSONDecodeError(f"Expecting one of {chars!r}", self.text, pos)
+        return char
+
+    # A value at ``start``; ``indent`` is the indentation of its line, None inside a one-line container.
+    def value(self, start: int, new: Any, indent: str | None) -> int:
+        opener = self.text[start : start + 1]
+        if opener == "{" and isinstance(new, dict) and len(new) >= _LAZY_MIN:
+            return self.object(start, new, indent)
+        if opener == "[" and isinstance(new, list) and len(new) >= _LAZY_MIN:
+            return self.array(start, new, indent)
+        old, end = self.scan(start)
+        self.known(start, end, old, new, indent)
+        return end
+
+    def known(self, start: int, end: int, old: Any, new: Any, indent: str | None) -> None:
+        if same_value(old, new):
+            self.span(start, end)
+        elif isinstance(old, dict) and isinstance(new, dict):
+            self.object(start, new, indent)
+        elif isinstance(old, list) and isinstance(new, list):
+            self.array(start, new, indent)
+        else:
+            self.literal(self.style.render(new, indent))
+
+    @staticmethod
+    def child_indent(lead: str) -> str | None:
+        """The indentation of a container's members, from the whitespace before its first one."""
+        return lead[lead.rfind("\n") + 1 :] if "\n" in lead else None
+
+    def object(self, start: int, new: dict[str, Any], indent: str | None) -> int:
+        text = self.text
+        lead_end = self.ws(start + 1)
+        if self.expect(lead_end, '}"') == "}":
+            return self.fill_empty(start, lead_end, new, indent)
+        child = self.child_indent(text[start + 1 : lead_end])
+        first_sep: tuple[int, int] | None = None
+        key_sep = self.style.key_sep
+        last_emitted = -2
+        prev_end = pos = lead_end
+        seen: set[str] = set()
+        index = 0
+        while True:
+            key, key_end = _scanstring(text, pos + 1)
+            colon = self.ws(key_end)
+            self.expect(colon, ":")
+            value_start = self.ws(colon + 1)
+            if index == 0:
+                key_sep = text[key_end:value_start]
+            if key in new:
+                if last_emitted == -2:
+                    self.span(start, lead_end)
+                elif last_emitted == index - 1:
+                    self.span(prev_end, pos)
+                else:
+                    self.literal(self.separator(first_sep, child))
+                self.span(pos, value_start)
+                value_end = self.value(value_start, new[key], child)
+                last_emitted = index
+            else:
+                value_end = self.scan(value_start)[1]
+            seen.add(key)
+            after = self.ws(value_end)
+            if self.expect(after, ",}") == "}":
+                break
+            pos = self.ws(after + 1)
+            self.expect(pos, '"')
+            if first_sep is None:
+                first_sep = (value_end, pos)
+            prev_end = value_end
+            index += 1
+        added = [self.member(key, value, child, key_sep) for key, value in new.items() if key not in seen]
+        for piece in added:
+            if last_emitted == -2:
+                self.span(start, lead_end)
+            else:
+                self.literal(self.separator(first_sep, child))
+            self.literal(piece)
+            last_emitted = -1
+        if last_emitted == -2:
+            self.literal("{}")
+        else:
+            self.span(value_end, after + 1)
+        return after + 1
+
+    def member(self, key: str, value: Any, indent: str | None, key_sep: str | None = None) -> str:
+        name = json.dumps(key, ensure_ascii=self.style.ensure_ascii)
+        return name + (key_sep if key_sep is not None else self.style.key_sep) + self.style.render(value, indent)
+
+    def separator(self, first_sep: tuple[int, int] | None, child: str | None) -> str:
+        if first_sep is not None:
+            return self.text[first_sep[0] : first_sep[1]]
+        if child is not None:
+            return "," + self.style.newline + child
+        return self.style.item_sep
+
+    def fill_empty(self, start: int, close: int, new: dict[str, Any] | list[Any], indent: str | None) -> int:
+        """An originally empty container (``start``..``close``) that now holds ``new``."""
+        if not new:
+            self.span(start, close + 1)
+            return close + 1
+        child = indent + self.style.unit if indent is not None and self.style.unit is not None else None
+        if isinstance(new, dict):
+            pieces = [self.member(key, value, child) for key, value in new.items()]
+        else:
+            pieces = [self.style.render(value, child) for value in new]
+        opener, closer = self.text[start], self.text[close]
+        if child is None:
+            self.literal(opener + self.style.item_sep.join(pieces) + closer)
+        else:
+            newline = self.style.newline
+            body = ("," + newline + child).join(pieces)
+            self.literal(opener + newline + child + body + newline + str(indent) + closer)
+        return close + 1
+
+    def array(self, start: int, new: list[Any], indent: str | None) -> int:
+        text = self.text
+        lead_end = self.ws(start + 1)
+        items: list[tuple[int, int, Any]] = []
+        close = self._array_items(lead_end, items)
+        if not items:
+            return self.fill_empty(start, close, new, indent)
+        child = self.child_indent(text[start + 1 : lead_end])
+        if not new:
+            self.literal("[]")
+            return close + 1
+        match = align_items([old for _, _, old in items], new)
+        first_sep = (items[0][1], items[1][0]) if len(items) > 1 else None
+        self.span(start, lead_end)
+        prev: int | None = None
+        for k, j in enumerate(match):
+            if k:
+                if j is not None and prev is not None and j == prev + 1:
+                    self.span(items[prev][1], items[j][0])
+                else:
+                    self.literal(self.separator(first_sep, child))
+            if j is None:
+                self.literal(self.style.render(new[k], child))
+            else:
+                item_start, item_end, old = items[j]
+                self.known(item_start, item_end, old, new[k], child)
+            prev = j
+        self.span(items[-1][1], close + 1)
+        return close + 1
+
+    def _array_items(self, pos: int, items: list[tuple[int, int, Any]]) -> int:
+        """Scan the items of an array whose first item (or ``]``) is at ``pos``; the ``]`` position."""
+        if self.text.startswith("]", pos):
+            return pos
+        while True:
+            old, end = self.scan(pos)
+            items.append((pos, end, old))
+            after = self.ws(end)
+            if self.expect(after, ",]") == "]":
+                return after
+            pos = self.ws(after + 1)
+
+
+def update_json(original: str, new: Any) -> str:
+    """Rewrite ``original`` JSON text so that it holds ``new``, changing only what differs.
+
+    Unchanged values keep their exact text (number spelling, escapes, spacing); changed values are
+    rendered in the file's style; new keys go after the existing keys of their object; list items
+    are aligned by identity field or content so moved or unchanged items keep their text. A
+    leading byte order mark, surrounding whitespace and the final newline (or its absence) are kept.
+
+    Raises:
+        json.JSONDecodeError: ``original`` is not JSON.
+    """
+    splicer = _Splicer(original, _detect_style(original))
+    start = splicer.ws(1 if original.startswith("\ufeff") else 0)
+    if start == len(original):
+        return original + splicer.style.render(new, "") + "\n"
+    splicer.span(0, start)
+    with paused_gc():  # the parsed values are freed, as they are made, before collection resumes
+        end = splicer.value(start, new, _line_indent(original, start))
+    trailing = splicer.ws(end)
+    if trailing != len(original):
+        raise json.JSONDecodeError("Extra data", original, trailing)
+    splicer.span(end, len(original))
+    return splicer.result()
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while parsed trees are built.
+
+    Parsing allocates millions of acyclic containers; each allocation burst would start a full
+    collection that walks every live object again, which doubles the time of a large rewrite.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -5,21 +5,97 @@ cost one C-level comparison and no Python objects; only records that differ are 
 field. Lists of mappings are joined by key (a hash join, never pairwise), lists without identity
 are aligned by LCS up to ``DiffOptions.lcs_limit`` items, compared by position beyond it, or compared
 as multisets with ``ignore_order``.
+
+Swapping SOURCE and TARGET swaps ``added`` and ``removed`` and nothing else: the LCS breaks ties by
+the items' values, never by which side they are on (see :func:`lcs_pairs`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections import defaultdict, deque
+from collections.abc import Sequence
 from typing import Any
 
+from .errors import InputError
 from .identity import Identity, Side, index_items, match_segment
 from .model import MISSING, Change, ChangeKind, Diff, DiffOptions, Document
 from .paths import Field, Index, Path, format_path, matches
 from .tree import get_at
-from .values import canonical, identical, scalars_equal
+from .values import identical, match_key, scalars_equal
 
 _TABLE_FORMATS = frozenset({"csv", "tsv"})
+# Largest table (items x items, after trimming the common head and tail) of the exact LCS; bigger
+# middles fall back to difflib's matcher, which is fast but not always a longest alignment.
+_LCS_CELLS = 1_000_000
+
+
+def lcs_pairs(s: Sequence[bytes], t: Sequence[bytes]) -> list[tuple[int, int]]:
+    """Positions ``(i, j)`` of a longest common subsequence of two lists of item keys.
+
+    Among several longest alignments the choice depends only on the values: at a tie the larger key
+    is dropped first, on whichever side it is. So the alignment of (t, s) mirrors that of (s, t),
+    and swapping the sides of a diff swaps added and removed exactly.
+    """
+    n, m = len(s), len(t)
+    head = 0
+    while head < min(n, m) and s[head] == t[head]:
+        head += 1
+    tail = 0
+    while tail < min(n, m) - head and s[n - 1 - tail] == t[m - 1 - tail]:
+        tail += 1
+    pairs = [(k, k) for k in range(head)]
+    s_mid, t_mid = s[head:n - tail], t[head:m - tail]
+    if s_mid and t_mid:
+        if len(s_mid) * len(t_mid) <= _LCS_CELLS:
+            middle = _exact_lcs(s_mid, t_mid)
+        else:
+            blocks = difflib.SequenceMatcher(None, s_mid, t_mid, autojunk=False).get_matching_blocks()
+            middle = [(b.a + k, b.b + k) for b in blocks for k in range(b.size)]
+        pairs += [(head + i, head + j) for i, j in middle]
+    pairs += [(n - tail + k, m - tail + k) for k in range(tail)]
+    return pairs
+
+
+def _exact_lcs(s: Sequence[bytes], t: Sequence[bytes]) -> list[tuple[int, int]]:
+    n, m = len(s), len(t)
+    # lengths[i][j]: LCS length of s[i:] and t[j:], so the walk below goes forwards.
+    lengths = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        row, below, s_i = lengths[i], lengths[i + 1], s[i]
+        for j in range(m - 1, -1, -1):
+            row[j] = below[j + 1] + 1 if s_i == t[j] else max(below[j], row[j + 1])
+    pairs: list[tuple[int, int]] = []
+    i = j = 0
+    while i < n and j < m:
+        if s[i] == t[j]:
+            pairs.append((i, j))
+            i += 1
+            j += 1
+        elif lengths[i + 1][j] > lengths[i][j + 1] or (lengths[i + 1][j] == lengths[i][j + 1] and s[i] > t[j]):
+            i += 1
+        else:
+            j += 1
+    return pairs
+
+
+def as_streams(source: Document, target: Document) -> tuple[Document, Document]:
+    """Treat a single document as a stream of one when the other side is a multi-document stream.
+
+    Without this, a one-document YAML file compared with a two-document one is a mapping against a
+    list: one useless ``changed .``. As streams, documents are paired by identity like any others.
+    A side whose data is already a list (a list of manifests) is left as it is.
+    """
+    if source.multi_document == target.multi_document:
+        return source, target
+
+    def stream(document: Document) -> Document:
+        if document.multi_document or isinstance(document.data, list):
+            return document
+        return dataclasses.replace(document, data=[document.data], multi_document=True)
+
+    return stream(source), stream(target)
 
 
 class _Walker:
@@ -29,12 +105,19 @@ class _Walker:
         self.options = options
         self.source = source
         self.target = target
-        self.identity = Identity(options)
+        # Patterns (--ignore, --key PATH=...) also apply relative to each document of a stream, so
+        # "--ignore metadata.annotations" means the same for one manifest and for many.
+        self.stream = source.multi_document or target.multi_document
+        self.identity = Identity(options, stream=self.stream)
         self.diff = Diff()
         self.ignore = options.ignore
 
     def ignored(self, path: Path) -> bool:
-        return bool(self.ignore) and any(matches(pattern, path, prefix=True) for pattern in self.ignore)
+        if not self.ignore:
+            return False
+        inner = path[1:] if self.stream and path else None
+        return any(matches(pattern, path, prefix=True) or (inner is not None and matches(pattern, inner, prefix=True))
+                   for pattern in self.ignore)
 
     def emit(self, kind: ChangeKind, path: Path, source: Any = MISSING, target: Any = MISSING) -> None:
         if not self.ignored(path):
@@ -70,7 +153,8 @@ class _Walker:
             self.keyed(s, t, path, fields)
         elif not path and (self.source.format in _TABLE_FORMATS or self.target.format in _TABLE_FORMATS):
             self.diff.warnings.append(
-                "no key column (id) found: rows are matched by row number; name one with --key COLUMN"
+                "no column identifies the rows (id, key, name or uuid, present and unique on both sides): "
+                "rows are matched by row number; name one with --key COLUMN"
             )
             self.positional(s, t, path)
         elif self.options.ignore_order:
@@ -112,24 +196,26 @@ class _Walker:
             )
             self.positional(s, t, path)
             return
-        matcher = difflib.SequenceMatcher(None, list(map(canonical, s)), list(map(canonical, t)), autojunk=False)
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-            if tag == "equal":
-                continue
-            paired = min(i2 - i1, j2 - j1) if tag == "replace" else 0
+        pairs = lcs_pairs([match_key(item) for item in s], [match_key(item) for item in t])
+        i = j = 0
+        for next_i, next_j in [*pairs, (len(s), len(t))]:
+            # Between two matched items: pair what was deleted with what was inserted, in order, as
+            # changes (a replaced value); the surplus is removed or added.
+            paired = min(next_i - i, next_j - j)
             for k in range(paired):
-                self.node(s[i1 + k], t[j1 + k], (*path, Index(i1 + k)))
-            for i in range(i1 + paired, i2):
-                self.emit(ChangeKind.REMOVED, (*path, Index(i)), source=s[i])
-            for j in range(j1 + paired, j2):
-                self.emit(ChangeKind.ADDED, (*path, Index(j)), target=t[j])
+                self.node(s[i + k], t[j + k], (*path, Index(i + k)))
+            for k in range(i + paired, next_i):
+                self.emit(ChangeKind.REMOVED, (*path, Index(k)), source=s[k])
+            for k in range(j + paired, next_j):
+                self.emit(ChangeKind.ADDED, (*path, Index(k)), target=t[k])
+            i, j = next_i + 1, next_j + 1
 
     def multiset(self, s: list[Any], t: list[Any], path: Path) -> None:
         available: defaultdict[bytes, deque[int]] = defaultdict(deque)
         for j, item in enumerate(t):
-            available[canonical(item)].append(j)
+            available[match_key(item)].append(j)
         for i, item in enumerate(s):
-            slots = available.get(canonical(item))
+            slots = available.get(match_key(item))
             if slots:
                 slots.popleft()
             else:
@@ -147,7 +233,7 @@ def diff_documents(source: Document, target: Document, options: DiffOptions | No
 
     Raises:
         DuplicateKeyError: an explicit key is not unique.
-        InputError: an explicit key is missing from an item.
+        InputError: an explicit key is missing from an item, or the documents are nested too deeply.
     """
     walker = _Walker(options or DiffOptions(), source, target)
     s = get_at(source.data, path)
@@ -158,8 +244,15 @@ def diff_documents(source: Document, target: Document, options: DiffOptions | No
         walker.emit(ChangeKind.ADDED, path, target=t)
     elif t is MISSING:
         walker.emit(ChangeKind.REMOVED, path, source=s)
-    elif not identical(s, t):
-        walker.node(s, t, path)
+    else:
+        try:
+            if not identical(s, t):
+                walker.node(s, t, path)
+        except RecursionError:
+            # The walk recurses once per level; the parsers accept deeper files than it can walk.
+            raise InputError(
+                f"{source.name}, {target.name}", "documents are nested too deeply to compare"
+            ) from None
     return walker.diff
 
 

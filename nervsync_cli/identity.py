@@ -2,8 +2,9 @@
 
 A key is chosen per list: an explicit ``--key PATH=FIELDS`` rule for that list, else a global
 ``--key FIELDS`` when every item carries the fields, else the first of ``id``, ``key``, ``name``,
-``uuid`` present in every item and unique on both sides (as dyff does for Kubernetes lists).
-The documents of a multi-document YAML stream are keyed by ``kind`` and ``metadata.name``.
+``uuid`` present in every item and unique on both sides (as dyff does for Kubernetes lists), else
+Kubernetes identity (``kind`` and ``metadata.name``, for the items of a ``kind: List``).
+The documents of a multi-document YAML stream are keyed by ``kind`` and ``metadata.name`` first.
 """
 
 from __future__ import annotations
@@ -69,16 +70,21 @@ class Side:
 class Identity:
     """Chooses keys for lists and indexes them; one instance per comparison."""
 
-    def __init__(self, options: DiffOptions) -> None:
+    def __init__(self, options: DiffOptions, stream: bool = False) -> None:
         self.global_rules = [rule for rule in options.keys if rule.pattern is None]
         self.path_rules = [rule for rule in options.keys if rule.pattern is not None]
         self.auto_keys = options.auto_keys
+        self.stream = stream
 
     def explicit_rule(self, path: Path) -> KeyRule | None:
-        """The ``--key PATH=FIELDS`` rule naming this list, if any."""
+        """The ``--key PATH=FIELDS`` rule naming this list, if any.
+
+        In a multi-document stream a pattern may also be written relative to each document
+        (``spec.template.spec.containers=name``), as it would be for a one-document file.
+        """
         for rule in self.path_rules:
             assert rule.pattern is not None
-            if matches(rule.pattern, path):
+            if matches(rule.pattern, path) or (self.stream and path and matches(rule.pattern, path[1:])):
                 return rule
         return None
 
@@ -100,7 +106,11 @@ class Identity:
         for global_rule in self.global_rules:
             if all(key_of(item, global_rule.fields) is not None for side in sides for item in side.items):
                 return global_rule.fields
-        candidates = _MANIFEST_KEYS if documents else tuple((name,) for name in self.auto_keys)
+        auto = tuple((name,) for name in self.auto_keys)
+        # Kubernetes objects carry their name under metadata, so a ``kind: List``'s items and the
+        # documents of a stream are matched by kind and metadata.name; plain id/name come first
+        # inside documents, manifest keys first between them.
+        candidates = (*_MANIFEST_KEYS, *auto) if documents else (*auto, *_MANIFEST_KEYS) if auto else ()
         for fields in candidates:
             if all(_unique_keys(side.items, fields) for side in sides):
                 return fields
@@ -148,7 +158,8 @@ def index_items(items: Sequence[Any], fields: tuple[str, ...], file: str, path: 
         if first != position:
             shown = ",".join(f"{f}={v}" for f, v in zip(fields, key))
             raise DuplicateKeyError(
-                file, f"duplicate key {shown} in {format_path(path)}: items [{first}] and [{position}]"
+                file, f"duplicate key {shown} in {format_path(path) if path else 'the top-level list'}: "
+                f"items [{first}] and [{position}]"
             )
     return index_multi
 

@@ -79,7 +79,9 @@ def _format_value(text: str) -> str:
 def format_segment(segment: PatternSegment, first: bool = False) -> str:
     """Render one segment; ``first`` drops the leading dot of a field."""
     if isinstance(segment, Field):
-        if _BARE_FIELD.match(segment.name) or _is_glob_field(segment.name):
+        # A name with ``*`` is quoted (``["*"]``) so a concrete key named ``*`` reads back as that key;
+        # a quoted glob still matches as a glob, so patterns survive the round trip too.
+        if _BARE_FIELD.match(segment.name):
             return segment.name if first else "." + segment.name
         return "[" + json.dumps(segment.name, ensure_ascii=False) + "]"
     if isinstance(segment, Index):
@@ -89,10 +91,6 @@ def format_segment(segment: PatternSegment, first: bool = False) -> str:
     if isinstance(segment, AnySegment):
         return "*" if first else ".*"
     return "**" if first else ".**"
-
-
-def _is_glob_field(name: str) -> bool:
-    return "*" in name and re.fullmatch(r"[\w$*?-]+", name) is not None
 
 
 def format_path(path: Sequence[PatternSegment]) -> str:

@@ -61,3 +61,22 @@ def equal(a: Any, b: Any, precision: int | None = None) -> bool:
     if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
         return False
     return scalars_equal(a, b, precision)
+
+
+def _integral_floats_as_ints(value: Any) -> Any:
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, dict):
+        return {key: _integral_floats_as_ints(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_integral_floats_as_ints(item) for item in value]
+    return value
+
+
+def match_key(value: Any) -> bytes:
+    """Bytes equal for values that :func:`equal` calls equal (without ``precision``).
+
+    :func:`canonical` keeps ``1`` and ``1.0`` apart (their bytes differ), which is right for "is this
+    byte-identical" but wrong for pairing list items: a YAML ``1.0`` and a JSON ``1`` are one value.
+    """
+    return canonical(_integral_floats_as_ints(value))

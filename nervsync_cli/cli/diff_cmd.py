@@ -7,14 +7,16 @@ from typing import Annotated
 
 import typer
 
-from ..diff import diff_documents
+from ..diff import as_streams, diff_documents
 from ..errors import ExitStatus, UsageError
 from ..files import STDIN, load_document
-from ..model import Document
+from ..model import MISSING, Document
+from ..paths import Path, format_path
 from ..render.console import make_console
 from ..render.diff_table import render_diff_table, render_summary
 from ..render.progress import StageProgress
 from ..render.report import diff_report, to_json, to_yaml
+from ..tree import get_at
 from .app import app
 from .options import (
     Coerce,
@@ -33,6 +35,7 @@ from .options import (
     diff_options,
     path_option,
 )
+from .patch_cmd import PATCH_OUTPUTS, print_patch
 
 
 def load_pair(source: str, target: str, source_format: str | None, target_format: str | None,
@@ -44,14 +47,26 @@ def load_pair(source: str, target: str, source_format: str | None, target_format
     source_doc = load_document(source, source_format, coerce=coerce)
     progress(f"loading {target}")
     target_doc = load_document(target, target_format, coerce=coerce)
-    return source_doc, target_doc
+    return as_streams(source_doc, target_doc)
+
+
+def check_subtree(source: Document, target: Document, subtree: Path) -> None:
+    """Refuse a ``--path`` found in neither file: a typo must not pass as "no differences".
+
+    Raises:
+        UsageError: neither document has the path.
+    """
+    if subtree and get_at(source.data, subtree) is MISSING and get_at(target.data, subtree) is MISSING:
+        raise UsageError(f"--path {format_path(subtree)}: exists in neither {source.name} nor {target.name}")
 
 
 @app.command()
 def diff(
     source: SourceArg,
     target: TargetArg,
-    output: Annotated[Output, typer.Option("--output", "-o", help="table, summary, json or yaml.")] = Output.TABLE,
+    output: Annotated[Output, typer.Option("--output", "-o", help="table, summary, json, yaml; or a patch turning "
+                      "SOURCE into TARGET: jsonpatch (RFC 6902), mergepatch (RFC 7396), unified (diff -u "
+                      "of the normalized documents).")] = Output.TABLE,
     key: Keys = None,
     path: PathOpt = None,
     ignore: Ignore = None,
@@ -72,11 +87,17 @@ def diff(
     "added" means only in TARGET, "removed" only in SOURCE.
 
     Example: nervsync diff desired.yaml deployed.json --key records=id --output json
+
+    Example: nervsync diff a.json b.json --output jsonpatch > p.json; nervsync patch a.json p.json
     """
     options = diff_options(key, ignore, ignore_order, precision)
     subtree = path_option(path)
+    if output.value in PATCH_OUTPUTS:
+        return print_patch(output.value, source, target, source_format, target_format, coerce, options, subtree,
+                           quiet, color)
     with StageProgress() as progress:
         source_doc, target_doc = load_pair(source, target, source_format, target_format, coerce, progress)
+        check_subtree(source_doc, target_doc, subtree)
         progress("comparing")
         result = diff_documents(source_doc, target_doc, options, subtree)
     if not quiet:

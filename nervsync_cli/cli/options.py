@@ -20,6 +20,9 @@ class Output(str, Enum):
     SUMMARY = "summary"
     JSON = "json"
     YAML = "yaml"
+    JSONPATCH = "jsonpatch"
+    MERGEPATCH = "mergepatch"
+    UNIFIED = "unified"
 
 
 SourceArg = Annotated[str, typer.Argument(help="SOURCE file (.json .yaml .yml .csv .tsv), or - for stdin.",

@@ -11,8 +11,10 @@ from ..errors import InputError
 from ..model import Document
 
 _SNIFF_BYTES = 64 * 1024
-_INT = re.compile(r"[+-]?\d+\Z")
-_FLOAT = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?\Z")
+# JSON's number grammar: a cell like "007" or "+5" is a code, not a number, so it stays a string
+# and still equals the same cell exported to JSON as a string.
+_INT = re.compile(r"-?(0|[1-9]\d*)\Z")
+_FLOAT = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?\Z")
 _BOOLS = {"true": True, "false": False}
 
 
@@ -28,14 +30,22 @@ def coerce_cell(cell: str) -> Any:
 
 
 def sniff_dialect(text: str, delimiter: str | None) -> type[csv.Dialect] | csv.Dialect:
-    """The file's dialect, sniffed on a sample only: sniffing a whole large file is very slow."""
+    """The file's dialect, sniffed on a sample only: sniffing a whole large file is very slow.
+
+    Only the delimiter is taken from the sniffer. Its guesses of quoting (``'`` as quote character,
+    no doubled quotes, skipping spaces after delimiters) are wrong often enough on real data to
+    change cell values silently; RFC 4180 quoting is what spreadsheets and ``csv.writer`` produce.
+    """
     if delimiter is not None:
         return csv.excel_tab if delimiter == "\t" else csv.excel
     sample = text[:_SNIFF_BYTES]
     try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        found = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
         return csv.excel
+    if found == ",":
+        return csv.excel
+    return type("SniffedDialect", (csv.excel,), {"delimiter": found})
 
 
 class CsvFormat:
@@ -50,8 +60,15 @@ class CsvFormat:
         """Parse rows into mappings keyed by the header; ragged rows are errors."""
         if not text.strip():
             raise InputError(name, "file is empty")
+        if text.lstrip()[:1] in ("{", "["):
+            # A header cell never starts with a brace; without this, a JSON file named .csv loads as
+            # an empty table whose "header" is JSON text, and the diff says everything was removed.
+            raise InputError(name, "looks like JSON, not CSV (name the format with --source-format/--target-format)",
+                             1, 1)
         dialect = sniff_dialect(text, self.delimiter)
-        reader = csv.reader(io.StringIO(text, newline=""), dialect)
+        # strict: an unterminated quote or text after a closing quote is an error, not silently
+        # swallowed into one giant cell.
+        reader = csv.reader(io.StringIO(text, newline=""), dialect, strict=True)
         try:
             header = next(reader)
             self._check_header(header, name)
@@ -62,6 +79,9 @@ class CsvFormat:
 
     @staticmethod
     def _check_header(header: list[str], name: str) -> None:
+        if all(_INT.match(cell) or _FLOAT.match(cell) for cell in header):
+            raise InputError(name, "the first row holds only numbers: a header row naming the columns is required",
+                             1, 1)
         seen: set[str] = set()
         for column, cell in enumerate(header, 1):
             if cell == "":

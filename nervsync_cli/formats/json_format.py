@@ -71,10 +71,17 @@ class JsonFormat:
         except json.JSONDecodeError as exc:
             message = exc.msg[0].lower() + exc.msg[1:]
             raise InputError(name, f"invalid JSON: {message}", exc.lineno, exc.colno) from None
-        except _DuplicateKey:
-            pos, key = _locate_duplicate(text)
+        except _DuplicateKey as exc:
+            try:
+                pos, key = _locate_duplicate(text)
+            except RecursionError:
+                # The pure-Python scanner needs more stack than the C one; the key is still known.
+                raise DuplicateKeyError(name, f"duplicate key {exc.key!r} in one object") from None
             line, col = line_col(text, pos)
             raise DuplicateKeyError(name, f"duplicate key {key!r} in one object", line, col) from None
+        except RecursionError:
+            # The C scanner recurses once per level; a hostile or broken file must not crash us.
+            raise InputError(name, "invalid JSON: nested too deeply") from None
         return Document(data=data, name=name, format=self.name, text=text)
 
     def dump(self, data: Any, *, multi_document: bool = False) -> str:

@@ -32,22 +32,35 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
         for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
     }
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
-        seen: dict[Any, yaml.Node] = {}
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[str, Any]:
+        if not isinstance(node, yaml.MappingNode):  # e.g. ``!!map some text``
+            raise yaml.constructor.ConstructorError(
+                None, None, f"expected a mapping, but found a {getattr(node, 'id', 'node')}", node.start_mark)
+        # Keys are compared in their JSON (string) form: ``1:`` and ``"1":`` are one key once loaded,
+        # while ``1:`` and ``true:`` are two, although Python's dict would merge 1 and True.
+        seen: dict[str, yaml.Node] = {}
         for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
                 continue
-            key = self.construct_object(key_node, deep=True) if isinstance(key_node, yaml.ScalarNode) else None
-            if key is not None and key in seen:
+            key = _key_text(key_node, self.construct_object(key_node, deep=True))
+            if key in seen:
                 raise _DuplicateKey(
                     None, None, f"duplicate key {key!r} in one mapping (first at line "
                     f"{seen[key].start_mark.line + 1})", key_node.start_mark,
                 )
             seen[key] = key_node
-        mapping = super().construct_mapping(node, deep=deep)
-        if all(type(key) is str for key in mapping):
-            return mapping  # type: ignore[no-any-return]
-        return {_key_string(key): value for key, value in mapping.items()}
+        # Merge keys (``<<: *base``) are expanded first; explicit keys then override merged ones.
+        self.flatten_mapping(node)
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, (dict, list)):
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark,
+                    "found a mapping or list used as a key (JSON keys are strings)", key_node.start_mark,
+                )
+            mapping[_key_text(key_node, key)] = self.construct_object(value_node, deep=deep)
+        return mapping
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> str:
         return str(node.value)
@@ -71,6 +84,19 @@ _Loader.add_constructor("tag:yaml.org,2002:binary", _Loader.construct_yaml_binar
 _Loader.add_constructor("tag:yaml.org,2002:set", _Loader.construct_yaml_set)
 _Loader.add_multi_constructor("!", _Loader.construct_unknown_tag)
 _Loader.add_multi_constructor("tag:", _Loader.construct_unknown_tag)
+
+
+def _key_text(node: yaml.Node, key: Any) -> str:
+    """A mapping key as a JSON key.
+
+    YAML 1.1 reads plain ``on``/``off``/``yes``/``no`` as booleans; as keys they keep their text, as
+    YAML 1.2 (and GitHub Actions' ``on:``) mean them, instead of all becoming ``"true"``/``"false"``.
+    (The C parser gives a plain scalar the style ``""``, the Python one ``None``.)
+    """
+    if isinstance(key, bool) and isinstance(node, yaml.ScalarNode) and not node.style \
+            and str(node.value).lower() not in ("true", "false"):
+        return str(node.value)
+    return _key_string(key)
 
 
 def _key_string(key: Any) -> str:
@@ -127,6 +153,15 @@ class YamlFormat:
         docs = [doc for doc in docs if doc is not None] or [None]
         if len(docs) == 1 and docs[0] is None:
             raise InputError(name, "file holds no YAML document (only comments or '---')")
+        for number, doc in enumerate(docs, 1):
+            if isinstance(doc, str):
+                # Any text without a colon parses as one YAML string (CSV, a log, prose): reading it
+                # as a one-value document would make every diff against it a single useless change.
+                where = f"document {number}" if len(docs) > 1 else "the top level"
+                raise InputError(
+                    name, f"{where} is a plain string, not a mapping or a list (is this really YAML? "
+                    "name the format with --source-format/--target-format)",
+                )
         multi = len(docs) > 1
         data = docs if multi else docs[0]
         if "&" in text:

@@ -20,7 +20,9 @@ def make_console(stream: TextIO | None = None, color: bool | None = None, width:
     if color is None:
         color = is_tty and "NO_COLOR" not in os.environ
     if width is None and not is_tty:
-        width = int(os.environ.get("COLUMNS", "120"))
+        columns = os.environ.get("COLUMNS", "")
+        # A stray COLUMNS (empty, "auto", "0") must not crash the run: fall back to 120.
+        width = int(columns) if columns.isdigit() and int(columns) > 0 else 120
     return Console(
         file=stream,
         force_terminal=color,

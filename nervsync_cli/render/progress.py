@@ -27,14 +27,25 @@ class StageProgress:
         )
         self._task: TaskID | None = None
         self._timer: threading.Timer | None = None
+        # The timer thread starts the display while the main thread may be leaving: the lock makes
+        # "start" and "closed" one decision, so a late timer never draws after the run ended.
+        self._lock = threading.Lock()
+        self._started = False
+        self._closed = False
 
     def __enter__(self) -> StageProgress:
         if self.enabled:
             self._task = self._progress.add_task("starting", total=None)
-            self._timer = threading.Timer(_DELAY_SECONDS, self._progress.start)
+            self._timer = threading.Timer(_DELAY_SECONDS, self._start)
             self._timer.daemon = True
             self._timer.start()
         return self
+
+    def _start(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._progress.start()
+                self._started = True
 
     def __call__(self, stage: str, current: int = 0, total: int | None = None) -> None:
         if self._task is not None:
@@ -44,4 +55,9 @@ class StageProgress:
                  tb: TracebackType | None) -> None:
         if self._timer is not None:
             self._timer.cancel()
-        self._progress.stop()
+        with self._lock:
+            self._closed = True
+            # Only a display that was drawn is stopped: rich's stop() on a never-started display
+            # still writes a newline to stderr, which breaks the one-line error contract.
+            if self._started:
+                self._progress.stop()

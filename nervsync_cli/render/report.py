@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from ..model import Diff
@@ -23,8 +24,25 @@ def diff_report(diff: Diff, source: str, target: str) -> dict[str, Any]:
 
 
 def to_json(report: dict[str, Any]) -> str:
-    """Indented JSON with a final newline; non-ASCII kept readable."""
-    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    """Indented JSON with a final newline; non-ASCII kept readable.
+
+    YAML can hold ``.nan`` and ``.inf``, JSON cannot: such numbers are written as the strings
+    ``"NaN"``, ``"Infinity"`` and ``"-Infinity"`` so that the report stays valid JSON.
+    """
+    try:
+        return json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    except ValueError:
+        return json.dumps(_finite(report), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
 
 
 def to_yaml(report: dict[str, Any]) -> str:

@@ -295,6 +295,7 @@ class SyncOptions:
         max_deletes: refuse a sync that would delete more items than this.
         path_strategies: per-path strategies (first matching pattern wins) for conflicts at or
             under those paths, e.g. ``metadata.annotations`` → target-wins.
+        match: fields that pair records by content (``--match``); also their key rule.
     """
 
     diff: DiffOptions = field(default_factory=DiffOptions)
@@ -308,6 +309,7 @@ class SyncOptions:
     timestamp_field: str | None = None
     max_deletes: int | None = None
     path_strategies: tuple[tuple[Pattern, ConflictStrategy], ...] = ()
+    match: tuple[str, ...] = ()
 
     @property
     def roots(self) -> tuple[Path, Path]:

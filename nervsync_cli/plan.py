@@ -24,6 +24,7 @@ from typing import Any
 
 from .diff import diff_documents
 from .identity import key_of
+from .matching import MatchedPair
 from .model import (
     MISSING,
     Conflict,
@@ -50,6 +51,7 @@ class SyncPlan:
     target_ops: list[Op] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    matched: list[MatchedPair] = field(default_factory=list)
 
     @property
     def unresolved(self) -> list[Conflict]:

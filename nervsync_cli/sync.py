@@ -10,6 +10,7 @@ from .apply import apply_ops
 from .errors import RefusedError
 from .events import EventRecorder
 from .fieldmap import FieldMap
+from .matching import matched_pairs
 from .model import MISSING, Conflict, Document, Op, OpKind, Side, SyncDirection, SyncOptions
 from .paths import Path, format_path
 from .plan import SyncPlan, plan_sync, plan_three_way
@@ -92,6 +93,10 @@ def sync_documents(
         plan = plan_sync(source, view, options, resolver)
     if field_map:
         plan.target_ops[:] = [field_map.op_to_target(op) for op in plan.target_ops]
+    if options.match:
+        source_root, target_root = options.roots
+        plan.matched = matched_pairs(get_at(source.data, source_root), get_at(view.data, target_root),
+                                     options.match)
     refused = options.max_deletes is not None and plan.deletes > options.max_deletes
     applying = apply and not refused and not plan.unresolved
     _publish_plan(events, plan, applying)

@@ -218,3 +218,21 @@ def test_history_and_merge_json_match_their_published_schemas(tmp_path: Path, pa
     report = json.loads(merged.stdout)
     jsonschema.validate(report, json.loads((REPO / "schemas" / "merge.schema.json").read_text()))
     assert [c["path"] for c in report["conflicts"]] == ["v"]
+
+
+def test_match_pairs_records_numbered_differently_and_lists_the_pairs(tmp_path: Path) -> None:
+    crm = tmp_path / "crm.json"
+    shop = tmp_path / "shop.json"
+    write_json(crm, {"people": [{"id": 1, "email": "ada@example.com", "phone": "1"},
+                                {"id": 2, "email": "bob@example.com", "phone": "2"}]})
+    write_json(shop, {"people": [{"id": 501, "email": "bob@example.com", "city": "Oslo"},
+                                 {"id": 502, "email": "cy@example.com", "city": "Rome"}]})
+    result = nervsync("sync", crm.name, shop.name, "--match", "email", "--ignore", "people[*].id",
+                      "--output", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["matched"] == [{"path": "people[email=bob@example.com]", "source": {"id": 2},
+                                  "target": {"id": 501}}]
+    people = {p["email"]: p for p in json.loads(shop.read_text())["people"]}
+    assert sorted(people) == ["ada@example.com", "bob@example.com", "cy@example.com"]  # merged, not duplicated
+    assert people["bob@example.com"] == {"id": 501, "email": "bob@example.com", "city": "Oslo", "phone": "2"}

@@ -16,6 +16,7 @@ from ..fieldmap import FieldMap
 from ..files import STDIN, append_text, document_bytes, load_document, mtime, read_bytes_if_exists
 from ..model import MISSING, ConflictStrategy, Document, SyncDirection, SyncOptions
 from ..paths import format_path, parse_pattern
+from ..planfile import make_plan_file, write_plan
 from ..render.console import make_console
 from ..render.progress import StageProgress
 from ..render.report import sync_report, to_json
@@ -105,6 +106,8 @@ def sync(
     text_field: Annotated[list[str] | None, typer.Option(help="Merge strings here as text (three-way). "
                           "Repeatable.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; write nothing.")] = False,
+    plan_out: Annotated[str | None, typer.Option("--plan-out", help="Save the plan here instead of applying it "
+                        "(- for stdout); 'nervsync apply PLAN' applies it later if neither file changed.")] = None,
     output: Annotated[SyncOutput, typer.Option("--output", "-o", help="table or json.")] = SyncOutput.TABLE,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing; the exit code tells.")] = False,
     color: Color = None,
@@ -123,6 +126,7 @@ def sync(
         compare = replace(compare, text_fields=tuple(parse_pattern(p) for p in text_field))
     options = SyncOptions(
         diff=compare, direction=direction, strategy=strategy,
+        match=tuple(f.strip() for f in match.split(",")) if match else (),
         path=path_option(path),
         source_path=path_option(source_path) if source_path else None,
         target_path=path_option(target_path) if target_path else None,
@@ -130,6 +134,10 @@ def sync(
     )
     if (source_out == "-" and target_out == "-") and not dry_run:
         raise UsageError("--source-out and --target-out cannot both be standard output")
+    if plan_out is not None and (source_out is not None or target_out is not None):
+        raise UsageError("--plan-out saves the plan instead of writing files: drop --source-out/--target-out "
+                         "(nervsync apply writes the files in place)")
+    planning = dry_run or plan_out is not None
     field_map = FieldMap.from_data(_load_aux(map_file), map_file) if map_file else None
     decided = load_resolutions(_load_aux(resolutions), resolutions) if resolutions else None
     recorder = EventRecorder()
@@ -138,15 +146,17 @@ def sync(
     state_path = None if no_state or not in_place else state
     try:
         with StageProgress() as progress, \
-                state_session(state_path, source, target, _scope(options), create=not dry_run) as session:
+                state_session(state_path, source, target, _scope(options), create=not planning) as session:
             source_doc, target_doc = load_pair(source, target, source_format, target_format, coerce, progress)
             common = _base(base, options, session)
             progress("planning")
             outcome = sync_documents(
                 source_doc, target_doc, options, custom_resolver=_custom_resolver(strategy), resolutions=decided,
-                mtimes=(mtime(source), mtime(target)), field_map=field_map, events=recorder, apply=not dry_run,
+                mtimes=(mtime(source), mtime(target)), field_map=field_map, events=recorder, apply=not planning,
                 base=common,
             )
+            if plan_out is not None:
+                write_plan(plan_out, make_plan_file(source_doc, target_doc, outcome.plan, options, coerce=coerce))
             if conflicts_out:
                 _write_conflicts(conflicts_out, outcome)
             if outcome.applied:
@@ -167,7 +177,10 @@ def sync(
     finally:
         if events:
             append_text(events, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in recorder.events))
-    _render(outcome, source, target, written, dry_run, output, quiet, color)
+    if plan_out != "-":  # a plan on stdout is the whole output
+        _render(outcome, source, target, written, planning, output, quiet, color)
+    if plan_out not in (None, "-") and not quiet and output is SyncOutput.TABLE:
+        sys.stdout.write(f"plan saved to {plan_out}: apply it with 'nervsync apply {plan_out}'\n")
     return ExitStatus.DIFFERENCES if outcome.plan.unresolved else ExitStatus.OK
 
 
@@ -224,5 +237,8 @@ def _render(outcome: SyncOutcome, source: str, target: str, written: list[str], 
         return
     console = make_console(sys.stderr if stdout_taken else None, color=color)
     plan = outcome.plan
+    for pair in plan.matched:
+        console.print(f"matched {format_path(pair.path)}: source {pair.source_ids} ↔ target {pair.target_ids}",
+                      markup=False)
     render_sync(console, plan.conflicts, plan.source_ops, plan.target_ops, (source, target),
                 outcome.applied, written)

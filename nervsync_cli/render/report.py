@@ -70,6 +70,7 @@ def sync_report(outcome: Any, source: str, target: str, written: list[str], dry_
         },
         "conflicts": [conflict.to_dict() for conflict in plan.conflicts],
         "unresolved": len(plan.unresolved),
+        "matched": [pair.to_dict() for pair in plan.matched],
         "written": written,
         "warnings": list(plan.warnings),
     }

@@ -97,7 +97,7 @@ class _Merger:
         if len(b) == len(s) == len(t) and all(_similar(x, y) and _similar(x, z) for x, y, z in zip(b, s, t)):
             # Items edited in place on both sides (steps of a workflow, hooks of a repo): merge
             # them pairwise, so a conflict is as small as the field that really conflicts.
-            merged = [self.node(*items, (*path, Index(i))) for i, items in enumerate(zip(b, s, t))]
+            merged = [self.node(x, y, z, (*path, Index(i))) for i, (x, y, z) in enumerate(zip(b, s, t))]
             return [item for item in merged if item is not MISSING]
         result = merge_sequences(b, s, t)
         if result.clean:
@@ -109,9 +109,9 @@ class _Merger:
         order = _union_order(*[list(index) for index in indexes])
         merged: list[Any] = []
         for key in order:
-            values = [items[index[key]] if key in index else MISSING
-                      for items, index in zip((b, s, t), indexes)]
-            value = self.node(*values, (*path, match_segment(fields, key)))
+            b_item, s_item, t_item = (items[index[key]] if key in index else MISSING
+                                      for items, index in zip((b, s, t), indexes))
+            value = self.node(b_item, s_item, t_item, (*path, match_segment(fields, key)))
             if value is not MISSING:
                 merged.append(value)
         return merged

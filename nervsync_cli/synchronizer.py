@@ -26,7 +26,17 @@ from typing import Any, Protocol
 from .diff import diff_documents
 from .errors import NervsyncError
 from .events import EventBus, EventRecorder
-from .model import Change, Conflict, ConflictStrategy, DiffOptions, Document, Op, SyncDirection, SyncOptions
+from .model import (
+    Change,
+    Conflict,
+    ConflictStrategy,
+    DiffOptions,
+    Document,
+    KeyRule,
+    Op,
+    SyncDirection,
+    SyncOptions,
+)
 from .paths import Path, parse_path
 from .resolve import ConflictResolver
 from .sync import finish_events, sync_documents
@@ -111,6 +121,56 @@ class FileAdapter:
         return original
 
 
+class DiffSyncStoreAdapter:
+    """diffsync ``Adapter`` instances: each model type becomes a list of records keyed by its
+    ``_identifiers``; results go back through the models' own CRUD (``create``/``update``/
+    ``delete``), so a diffsync adapter backed by a real system sees the changes as calls.
+    """
+
+    def to_tree(self, model: Any) -> Any:
+        """``{model name: [identifiers + attributes, ...]}``."""
+        return {
+            name: [{**obj.get_identifiers(), **obj.get_attrs()} for obj in model.get_all(name)]
+            for name in sorted(model.get_all_model_names())
+        }
+
+    def key_rules(self, model: Any) -> tuple[KeyRule, ...]:
+        """Each model list is keyed by that model's identifiers."""
+        from .paths import Field
+
+        return tuple(KeyRule(tuple(getattr(model, name)._identifiers), (Field(name),))
+                     for name in sorted(model.get_all_model_names()))
+
+    def from_tree(self, tree: Any, original: Any) -> Any:
+        """Create, update and delete models in ``original`` until it holds ``tree``."""
+        for name, records in tree.items():
+            cls = getattr(original, name)
+            current = {obj.get_unique_id(): obj for obj in original.get_all(name)}
+            wanted: set[str] = set()
+            for record in records:
+                ids = {key: record[key] for key in cls._identifiers}
+                attrs = {key: record[key] for key in cls._attributes if key in record}
+                uid = cls.create_unique_id(**ids)
+                wanted.add(uid)
+                existing = current.get(uid)
+                if existing is None:
+                    created = cls.create(adapter=original, ids=ids, attrs=attrs)
+                    if created is not None:
+                        original.add(created)
+                elif existing.get_attrs() != attrs:
+                    changed = {k: v for k, v in attrs.items() if existing.get_attrs().get(k) != v}
+                    existing.update(attrs=changed)
+            for uid, obj in current.items():
+                if uid not in wanted and obj.delete() is not None:
+                    original.remove(obj)
+        return original
+
+
+def _is_diffsync_adapter(kind: type) -> bool:
+    # Checked by name so that importing nervsync never imports diffsync (it pulls in rich).
+    return any(k.__name__ == "Adapter" and k.__module__.split(".")[0] == "diffsync" for k in kind.__mro__)
+
+
 @dataclass
 class DiffResult:
     """The outcome of :meth:`DiffSynchronizer.sync`.
@@ -134,6 +194,12 @@ class DiffResult:
     timestamp: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     success: bool = True
     error: str | None = None
+
+
+def _key_rules(adapter: ModelAdapter, model: Any) -> tuple[KeyRule, ...]:
+    """Identity rules an adapter knows for its model (optional ``key_rules`` method)."""
+    rules = getattr(adapter, "key_rules", None)
+    return tuple(rules(model)) if rules is not None else ()
 
 
 class _CallableResolver:
@@ -205,6 +271,8 @@ class DiffSynchronizer:
             return DataclassAdapter()
         if hasattr(model, "model_dump") and hasattr(kind, "model_validate"):
             return PydanticAdapter()
+        if _is_diffsync_adapter(kind):
+            return DiffSyncStoreAdapter()
         raise NervsyncError(f"no adapter registered for {kind.__qualname__}; use register_adapter")
 
     def sync(
@@ -223,13 +291,17 @@ class DiffSynchronizer:
         ``conflict_resolver`` (an object with ``resolve(conflict)``, or a function) decides
         conflicts under ``ConflictStrategy.MANUAL``. Errors are reported in the result, not raised.
         """
-        options = SyncOptions(
-            diff=diff_options or DiffOptions(), direction=direction, strategy=conflict_strategy,
-            path=parse_path(path) if isinstance(path, str) else path,
-        )
         recorder = EventRecorder(self.event_bus)
         try:
             source_adapter, target_adapter = self.adapter_for(source), self.adapter_for(target)
+            compare = diff_options or DiffOptions()
+            rules = (*_key_rules(source_adapter, source), *_key_rules(target_adapter, target))
+            if rules:
+                compare = dataclasses.replace(compare, keys=(*compare.keys, *rules))
+            options = SyncOptions(
+                diff=compare, direction=direction, strategy=conflict_strategy,
+                path=parse_path(path) if isinstance(path, str) else path,
+            )
             source_doc = _document(source_adapter, source, "source")
             target_doc = _document(target_adapter, target, "target")
             changes = diff_documents(source_doc, target_doc, options.diff, options.path).changes

@@ -66,4 +66,4 @@ def test_diffsync_conflicts_are_reported_per_field() -> None:
     assert [str(c.path[-1].name) for c in result.conflicts] == ["status"]  # type: ignore[union-attr]
     won = DiffSynchronizer().sync(source, target, conflict_strategy=ConflictStrategy.TARGET_WINS)
     assert won.success
-    assert source.get("device", "sw1").status == "planned"
+    assert source.get("device", "sw1").get_attrs()["status"] == "planned"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -116,10 +115,20 @@ def sync_documents(
 def _applied(document: Document, ops: list[Op]) -> Document:
     if not ops:
         return document
-    # Op values are shared with the other side's tree; copy so the two results never alias.
-    tree = copy.deepcopy(document.data)
-    ops = [replace(op, value=copy.deepcopy(op.value)) for op in ops]
+    # Op values are shared with the other side's tree, and YAML aliases share one object between
+    # paths; copy without sharing, so an edit at one path never shows up at another.
+    tree = unshared_copy(document.data)
+    ops = [replace(op, value=unshared_copy(op.value)) for op in ops]
     return replace(document, data=apply_ops(tree, ops))
+
+
+def unshared_copy(value: Any) -> Any:
+    """A deep copy in which no two paths share an object (unlike ``copy.deepcopy``)."""
+    if isinstance(value, dict):
+        return {key: unshared_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [unshared_copy(item) for item in value]
+    return value
 
 
 def _publish_plan(events: EventRecorder, plan: SyncPlan, applying: bool) -> None:

@@ -218,3 +218,20 @@ def test_write_keeps_a_byte_order_mark(tmp_path: Path) -> None:
     assert raw.startswith(b"\xef\xbb\xbf")
     assert not raw[3:].startswith(b"\xef\xbb\xbf")
     assert json.loads(raw[3:])["records"][0]["vlan"] == 11
+
+
+def test_sync_of_a_value_under_a_yaml_alias_changes_only_that_path(tmp_path: Path) -> None:
+    """An alias shares one object between two paths when loaded; a sync must not edit both."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    source = tmp_path / "source.yaml"
+    target = tmp_path / "target.yaml"
+    source.write_text("base: {x: 1}\nother: {x: 2}\n")
+    target.write_text("base: &b {x: 1}\nother: *b\n")
+    result = subprocess.run([sys.executable, "-m", "nervsync_cli", "sync", str(source), str(target),
+                             "--direction", "source-to-target", "--no-state"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert yaml.safe_load(target.read_text()) == {"base": {"x": 1}, "other": {"x": 2}}

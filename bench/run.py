@@ -1,11 +1,27 @@
-"""``make bench``: whole-process timings of nervsync on the generator's record sets.
+"""``make bench``: whole-process timings of nervsync on the generator's record sets, against floors and peers.
 
-For each size and format: the parse floor (both files loaded with the fastest parser, GC paused),
-``nervsync diff``, and ``nervsync sync`` (source-to-target and bidirectional with source-wins) on
-copies; median wall time of N runs and peak RSS of the child. Every diff result is checked against
-the generator's ``truth.json``. Writes BENCHMARKS.md.
+For each size and format (JSON, YAML, CSV):
 
-Usage: python bench/run.py [--sizes 1000,10000,100000] [--formats json,yaml,csv] [--runs 3]
+* the parse floor: both files loaded by the fastest parser (orjson, PyYAML's CSafeLoader,
+  ``csv.reader``) with the GC paused, in a fresh interpreter;
+* ``nervsync diff -o json`` (checked against the generator's ``truth.json``);
+* ``nervsync sync`` source-to-target and bidirectional (source-wins) on fresh copies, checked by a
+  diff of the results; their floor is the parse floor plus writing the receiving file (atomically,
+  fsync included: what any sync must at least do);
+* for JSON, the peers: deepdiff and diffsync on the same records keyed by id
+  (``bench/baselines/``), also checked against truth.json.
+
+Then the columnar engine on big CSV tables (1M rows by default: ``--columnar-sizes``), and the
+replay of the automerge-paper editing trace on the RGA (``bench/rga_trace.py``).
+
+Every timing is the median of ``--runs`` whole-process runs (wall clock), with the child's CPU time
+(user + system, from ``wait4``) and peak RSS. The machine is shared: the load average is recorded,
+and CPU seconds are the steadier figure when other work competes for the two cores.
+
+Writes BENCHMARKS.md (``--out``). Usage:
+
+    python bench/run.py [--quick] [--sizes 1000,10000,100000] [--formats json,yaml,csv] [--runs 3]
+                        [--data DIR] [--columnar-sizes 1000000] [--no-peers] [--out BENCHMARKS.md]
 """
 
 from __future__ import annotations
@@ -19,10 +35,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 GEN = REPO.parent / "shared" / "bench" / "gen_data.py"
+TRACE = REPO.parent / "shared" / "conformance" / "editing-traces" / "automerge-paper.json.gz"
+BASELINES = REPO / "bench" / "baselines"
+PEER_TIMEOUT = 300.0
 
 FLOOR = {
     "json": "import gc,sys,orjson; gc.disable(); [orjson.loads(open(p,'rb').read()) for p in sys.argv[1:]]",
@@ -31,113 +52,337 @@ FLOOR = {
     "csv": "import gc,sys,csv; gc.disable(); [list(csv.reader(open(p,newline='',encoding='utf-8')))"
            " for p in sys.argv[1:]]",
 }
+# Writing the receiving file as a sync must: a temporary file beside it, fsync, rename.
+WRITE_FLOOR = (
+    "import os,sys; data=open(sys.argv[1],'rb').read(); tmp=sys.argv[2]+'.tmp'\n"
+    "with open(tmp,'wb') as f:\n f.write(data); f.flush(); os.fsync(f.fileno())\n"
+    "os.replace(tmp, sys.argv[2])"
+)
 
 
-def measure(argv: list[str], runs: int) -> tuple[float, subprocess.CompletedProcess[bytes]]:
-    """Median wall seconds of ``runs`` runs, and the last run's result."""
-    times = []
-    result = None
-    for _ in range(runs):
+@dataclass
+class Sample:
+    """One child process: wall and CPU seconds, peak RSS, exit code, what it printed."""
+
+    wall: float
+    cpu: float
+    rss_mib: float
+    code: int
+    stdout: bytes
+    stderr: bytes
+
+
+@dataclass
+class Timing:
+    """The median of several runs of one command."""
+
+    samples: list[Sample] = field(default_factory=list)
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(s.wall for s in self.samples)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(s.cpu for s in self.samples)
+
+    @property
+    def rss(self) -> float:
+        return max(s.rss_mib for s in self.samples)
+
+    @property
+    def last(self) -> Sample:
+        return self.samples[-1]
+
+
+def run_once(argv: list[str], timeout: float | None = None) -> Sample:
+    """Run a child with its output in temporary files; wall time, and CPU and peak RSS from wait4."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        result = subprocess.run(argv, capture_output=True)
-        times.append(time.perf_counter() - start)
-    assert result is not None
-    return statistics.median(times), result
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        deadline = None if timeout is None else start + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG if deadline else 0)
+            if pid:
+                break
+            if deadline and time.perf_counter() > deadline:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.05)
+        wall = time.perf_counter() - start
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, code, out.read(), err.read())
 
 
-def peak_rss(argv: list[str]) -> float:
-    """Peak RSS in MiB of one run, from the kernel's accounting of the child."""
-    pid = os.fork()
-    if pid == 0:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        os.execv(argv[0], argv)
-    _, _, usage = os.wait4(pid, 0)
-    return usage.ru_maxrss / 1024
+def measure(argv: list[str], runs: int, timeout: float | None = None) -> Timing:
+    timing = Timing()
+    for _ in range(runs):
+        timing.samples.append(run_once(argv, timeout))
+        if timing.last.wall > (timeout or float("inf")):
+            break
+    return timing
 
 
 def nervsync(*args: str) -> list[str]:
     return [sys.executable, "-m", "nervsync_cli", *args]
 
 
-def check_truth(result: subprocess.CompletedProcess[bytes], truth: dict[str, int], label: str) -> str:
-    report = json.loads(result.stdout)
-    summary = report["summary"]
+def counts_of(report: dict[str, Any]) -> dict[str, int]:
+    summary = report.get("summary", report)
+    return {k: int(summary[k]) for k in ("added", "removed", "changed")}
+
+
+def check_truth(stdout: bytes, truth: dict[str, Any], label: str) -> str:
+    try:
+        got = counts_of(json.loads(stdout))
+    except (ValueError, KeyError) as exc:
+        return f"MISMATCH {label}: unreadable output ({exc})"
     expected = {k: truth[k] for k in ("added", "removed", "changed")}
-    got = {k: summary[k] for k in expected}
-    if got != expected:
-        return f"MISMATCH {label}: {got} != {expected}"
-    return "ok"
+    return "ok" if got == expected else f"MISMATCH {label}: {got} != {expected}"
 
 
-def bench_size(size: int, formats: list[str], runs: int, data: Path, rows: list[str]) -> list[str]:
+def engine_flag_supported() -> bool:
+    help_text = subprocess.run(nervsync("diff", "--help"), capture_output=True, text=True,
+                               env={**os.environ, "COLUMNS": "200"}).stdout
+    return "--engine" in help_text
+
+
+def columnar_command(source: Path, target: Path, engine: str) -> list[str]:
+    """``nervsync diff --engine ENGINE -o json``, or the library call when the CLI lacks the flag."""
+    if engine_flag_supported():
+        return nervsync("diff", "--engine", engine, str(source), str(target), "-o", "json")
+    code = (
+        "import sys,json; from nervsync_cli.columnar import diff_tables;"
+        "d=diff_tables(sys.argv[1],sys.argv[2]); print(json.dumps({'summary': d.summary().to_dict()}))"
+    )
+    return [sys.executable, "-c", code, str(source), str(target)]
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}×" if b > 0 else "–"
+
+
+@dataclass
+class Row:
+    fmt: str
+    size: int
+    floor: Timing
+    diff: Timing
+    write: Timing
+    sync_st: Timing
+    sync_bidi: Timing
+    verdict: str
+    peers: dict[str, Timing | None] = field(default_factory=dict)
+
+
+def sync_once(src: Path, tgt: Path, extra: list[str], problems: list[str], label: str) -> Sample:
+    with tempfile.TemporaryDirectory(dir=src.parent) as tmp:
+        a, b = Path(tmp) / src.name, Path(tmp) / tgt.name
+        shutil.copy(src, a)
+        shutil.copy(tgt, b)
+        sample = run_once(nervsync("sync", str(a), str(b), "-q", *extra))
+        if sample.code != 0:
+            problems.append(f"sync {label} exit {sample.code}: {sample.stderr[-300:]!r}")
+        elif run_once(nervsync("diff", str(a), str(b), "-q")).code != 0:
+            problems.append(f"sync {label}: files still differ")
+        return sample
+
+
+def bench_size(size: int, formats: list[str], runs: int, data: Path, peers: bool,
+               problems: list[str]) -> list[Row]:
     folder = data / str(size)
     truth = json.loads((folder / "truth.json").read_text())
-    problems = []
+    rows = []
     for fmt in formats:
         src, tgt = folder / f"source.{fmt}", folder / f"target.{fmt}"
-        floor, _ = measure([sys.executable, "-c", FLOOR[fmt], str(src), str(tgt)], runs)
-        diff_t, result = measure(nervsync("diff", str(src), str(tgt), "-o", "json"), runs)
-        diff_rss = peak_rss(nervsync("diff", str(src), str(tgt), "-o", "json"))
-        verdict = check_truth(result, truth, f"{fmt} {size}")
+        label = f"{fmt} {size:,}"
+        floor = measure([sys.executable, "-c", FLOOR[fmt], str(src), str(tgt)], runs)
+        diff = measure(nervsync("diff", str(src), str(tgt), "-o", "json"), runs)
+        verdict = check_truth(diff.last.stdout, truth, label)
         if verdict != "ok":
             problems.append(verdict)
-        sync_times = {}
-        for label, extra in (("s→t", ["--direction", "source-to-target"]),
-                             ("bidi", ["--strategy", "source-wins"])):
-            samples = []
-            for _ in range(runs):
-                with tempfile.TemporaryDirectory() as tmp:
-                    a, b = Path(tmp) / src.name, Path(tmp) / tgt.name
-                    shutil.copy(src, a)
-                    shutil.copy(tgt, b)
-                    start = time.perf_counter()
-                    proc = subprocess.run(nervsync("sync", str(a), str(b), "-q", *extra), capture_output=True)
-                    samples.append(time.perf_counter() - start)
-                    if proc.returncode != 0:
-                        problems.append(f"sync {label} {fmt} {size} exit {proc.returncode}: {proc.stderr[-300:]!r}")
-                    elif subprocess.run(nervsync("diff", str(a), str(b), "-q")).returncode != 0:
-                        problems.append(f"sync {label} {fmt} {size}: files still differ")
-            sync_times[label] = statistics.median(samples)
-        rows.append(
-            f"| {fmt} | {size:,} | {floor:.2f} | {diff_t:.2f} | {diff_t / floor:.1f}× | {diff_rss:.0f} | "
-            f"{sync_times['s→t']:.2f} | {sync_times['bidi']:.2f} | {verdict} |"
-        )
-        print(rows[-1], flush=True)
-    return problems
+        with tempfile.TemporaryDirectory(dir=folder) as tmp:
+            write = measure([sys.executable, "-c", WRITE_FLOOR, str(tgt), str(Path(tmp) / tgt.name)], runs)
+        syncs = {}
+        for name, extra in (("s→t", ["--direction", "source-to-target"]), ("bidi", ["--strategy", "source-wins"])):
+            syncs[name] = Timing([sync_once(src, tgt, extra, problems, f"{name} {label}") for _ in range(runs)])
+        row = Row(fmt, size, floor, diff, write, syncs["s→t"], syncs["bidi"], verdict)
+        if peers and fmt == "json":
+            for peer in ("deepdiff", "diffsync"):
+                script = str(BASELINES / f"{peer}_diff.py")
+                timing = measure([sys.executable, script, str(src), str(tgt)], runs if size <= 10_000 else 1,
+                                 timeout=PEER_TIMEOUT)
+                if timing.last.code != 0:
+                    problems.append(f"{peer} {label}: exit {timing.last.code} {timing.last.stderr[-200:]!r}")
+                    row.peers[peer] = None
+                    continue
+                peer_verdict = check_truth(timing.last.stdout.splitlines()[-1], truth, f"{peer} {label}")
+                if peer_verdict != "ok":
+                    problems.append(peer_verdict)
+                row.peers[peer] = timing
+        rows.append(row)
+        print(render_row(row), flush=True)
+    return rows
+
+
+HEADER = (
+    "| format | records | parse floor s | diff s | diff / floor | diff CPU s | diff peak RSS MiB "
+    "| sync s→t s | s→t / (floor + write) | sync bidi s | bidi / (floor + write) | truth |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def render_row(row: Row) -> str:
+    sync_floor = row.floor.wall + row.write.wall
+    return (
+        f"| {row.fmt} | {row.size:,} | {row.floor.wall:.2f} | {row.diff.wall:.2f} | "
+        f"{ratio(row.diff.wall, row.floor.wall)} | {row.diff.cpu:.2f} | {row.diff.rss:.0f} | "
+        f"{row.sync_st.wall:.2f} | {ratio(row.sync_st.wall, sync_floor)} | {row.sync_bidi.wall:.2f} | "
+        f"{ratio(row.sync_bidi.wall, sync_floor)} | {row.verdict} |"
+    )
+
+
+def peers_table(rows: list[Row]) -> list[str]:
+    lines = ["| records | nervsync diff s | deepdiff s | deepdiff / nervsync | diffsync s | diffsync / nervsync |",
+             "|---|---|---|---|---|---|"]
+    for row in rows:
+        if row.fmt != "json" or not row.peers:
+            continue
+        cells = [f"{row.size:,}", f"{row.diff.wall:.2f}"]
+        for peer in ("deepdiff", "diffsync"):
+            timing = row.peers.get(peer)
+            if timing is None:
+                cells += ["failed", "–"]
+            elif timing.last.code != 0 or timing.last.wall >= PEER_TIMEOUT:
+                cells += [f"> {PEER_TIMEOUT:.0f}", f"> {PEER_TIMEOUT / row.diff.wall:.0f}×"]
+            else:
+                cells += [f"{timing.wall:.2f}", ratio(timing.wall, row.diff.wall)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def scaling_table(rows: list[Row]) -> list[str]:
+    lines = ["| format | step | diff time ×  | sync s→t time × |", "|---|---|---|---|"]
+    by = {(r.fmt, r.size): r for r in rows}
+    for (fmt, size), row in sorted(by.items()):
+        smaller = by.get((fmt, size // 10))
+        if smaller is None:
+            continue
+        lines.append(f"| {fmt} | {size // 10:,} → {size:,} | {row.diff.wall / smaller.diff.wall:.1f}× | "
+                     f"{row.sync_st.wall / smaller.sync_st.wall:.1f}× |")
+    return lines
+
+
+def bench_columnar(sizes: list[int], runs: int, data: Path, problems: list[str]) -> list[str]:
+    lines = ["| rows | engine | wall s | CPU s | peak RSS MiB | files MiB | RSS / files | truth |",
+             "|---|---|---|---|---|---|---|---|"]
+    for size in sizes:
+        folder = data / str(size)
+        if not (folder / "source.csv").exists():
+            subprocess.run([sys.executable, str(GEN), "--out", str(data), "--sizes", str(size), "--formats", "csv"],
+                           check=True, stdout=subprocess.DEVNULL)
+        truth = json.loads((folder / "truth.json").read_text())
+        src, tgt = folder / "source.csv", folder / "target.csv"
+        files = (src.stat().st_size + tgt.stat().st_size) / 2**20
+        engines = ["columnar"] + (["python"] if size <= 1_000_000 and engine_flag_supported() else [])
+        for engine in engines:
+            timing = measure(columnar_command(src, tgt, engine), runs if engine == "columnar" else 1)
+            verdict = check_truth(timing.last.stdout, truth, f"columnar {engine} {size:,}")
+            if verdict != "ok":
+                problems.append(verdict)
+            lines.append(f"| {size:,} | {engine} | {timing.wall:.2f} | {timing.cpu:.2f} | {timing.rss:.0f} | "
+                         f"{files:.0f} | {timing.rss / files:.2f} | {verdict} |")
+            print(lines[-1], flush=True)
+    return lines
+
+
+def bench_rga(runs: int, problems: list[str]) -> list[str]:
+    if not TRACE.exists():
+        return [f"(trace {TRACE.name} not found)"]
+    code = (
+        "import json,sys; sys.path.insert(0, sys.argv[2]); from bench.rga_trace import replay_trace, load_trace;"
+        "text, seconds = replay_trace(sys.argv[1]); ok = text == load_trace(__import__('pathlib').Path(sys.argv[1]))"
+        "['endContent']; print(json.dumps({'seconds': seconds, 'ok': ok}))"
+    )
+    seconds = []
+    for _ in range(runs):
+        sample = run_once([sys.executable, "-c", code, str(TRACE), str(REPO)])
+        if sample.code != 0:
+            problems.append(f"rga replay exit {sample.code}: {sample.stderr[-300:]!r}")
+            return ["(replay failed)"]
+        result = json.loads(sample.stdout)
+        if not result["ok"]:
+            problems.append("rga replay: final text differs from endContent")
+        seconds.append(result["seconds"])
+    median = statistics.median(seconds)
+    line = f"automerge-paper (259,778 edits): replay {median:.2f} s (median of {runs}; target ≤ 2 s)"
+    print(line, flush=True)
+    return [line]
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1k and 10k only, no 1M columnar run, 1 peer run")
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--formats", default="json,yaml,csv")
+    parser.add_argument("--columnar-sizes", default="1000000")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--data", default=str(REPO / "bench" / "out"))
+    parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--peer-max", type=int, default=None, help="run the peers only up to this many records")
+    parser.add_argument("--out", default=str(REPO / "BENCHMARKS.md"))
     args = parser.parse_args()
     if not GEN.exists():
         print(f"bench: {GEN} not found (../shared is needed)", file=sys.stderr)
         return 2
-    sizes = [int(s) for s in args.sizes.split(",")]
+    sizes = [1000, 10000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    columnar_sizes = [] if args.quick or not args.columnar_sizes else [int(s) for s in args.columnar_sizes.split(",")]
     formats = args.formats.split(",")
     data = Path(args.data)
-    subprocess.run([sys.executable, str(GEN), "--out", str(data), "--sizes", args.sizes,
+    subprocess.run([sys.executable, str(GEN), "--out", str(data), "--sizes", ",".join(map(str, sizes)),
                     "--formats", args.formats], check=True, stdout=subprocess.DEVNULL)
-    rows = [
-        "| format | records | parse floor s | diff s | diff / floor | diff peak RSS MiB | sync s→t s | "
-        "sync bidi s | truth |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    print("\n".join(rows), flush=True)
+    load_before = os.getloadavg()
+    print(HEADER, flush=True)
     problems: list[str] = []
+    rows: list[Row] = []
     for size in sizes:
-        problems += bench_size(size, formats, args.runs, data, rows)
-    (REPO / "BENCHMARKS.md").write_text(
-        "# Benchmarks\n\nMedian of whole-process wall times (`python bench/run.py --runs "
-        f"{args.runs}`), on {os.cpu_count()} cores. Parse floor: both files with orjson / PyYAML "
-        "CSafeLoader / csv.reader, GC paused. Sync on fresh copies; every diff checked against "
-        "truth.json.\n\n" + "\n".join(rows) + "\n"
-    )
+        peers = not args.no_peers and (args.peer_max is None or size <= args.peer_max)
+        rows += bench_size(size, formats, args.runs, data, peers, problems)
+    columnar = bench_columnar(columnar_sizes, args.runs, data, problems) if columnar_sizes else []
+    rga = bench_rga(args.runs, problems)
+    load_after = os.getloadavg()
+    text = [
+        "# Benchmarks",
+        "",
+        f"`python bench/run.py {' '.join(sys.argv[1:])}`: median of {args.runs} whole-process runs (wall clock), "
+        f"on {os.cpu_count()} cores (load average {load_before[0]:.1f} before, {load_after[0]:.1f} after: the "
+        "machine is shared, so CPU seconds are given too). Parse floor: both files loaded by orjson / PyYAML "
+        "CSafeLoader / csv.reader with the GC paused, in a fresh interpreter. Sync floor: the parse floor plus "
+        "writing the receiving file atomically (temporary file, fsync, rename). Syncs run on fresh copies and "
+        "are checked by a diff of the results; every diff is checked against the generator's truth.json.",
+        "",
+        "## diff and sync",
+        "",
+        HEADER,
+        *[render_row(row) for row in rows],
+        "",
+        "## Peers (JSON records keyed by id; bench/baselines/)",
+        "",
+        *peers_table(rows),
+        "",
+        "## Scaling (10× the records)",
+        "",
+        *scaling_table(rows),
+    ]
+    if columnar:
+        text += ["", "## Columnar engine (CSV, `--engine columnar`)", "", *columnar]
+    text += ["", "## RGA editing-trace replay", "", *rga, ""]
+    if problems:
+        text += ["## Problems", "", *[f"- {p}" for p in problems], ""]
+    Path(args.out).write_text("\n".join(text))
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0

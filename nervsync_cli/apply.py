@@ -8,6 +8,7 @@ from typing import Any
 
 from .errors import ApplyError
 from .identity import key_of
+from .locate import Locator
 from .model import MISSING, Op, OpKind
 from .paths import Field, Index, Match, Path, Segment, format_path
 from .tree import find_item, get_at
@@ -17,25 +18,28 @@ def _match_key(segment: Match) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(name for name, _ in segment.fields), tuple(value for _, value in segment.fields)
 
 
-def _set(tree: Any, op: Op) -> Any:
+def _set(tree: Any, op: Op, locator: Locator | None = None) -> Any:
     if not op.path:
         return op.value
-    parent = _parent(tree, op)
+    parent = _parent(tree, op, locator)
     segment = op.path[-1]
     if isinstance(segment, Field):
         parent[segment.name] = op.value
     elif isinstance(segment, Index):
         parent[segment.index] = op.value
     else:
-        position = find_item(parent, segment)
+        position = find_item(parent, segment) if locator is None else locator.find_item(parent, segment)
         if position is None:
             raise ApplyError(f"set {format_path(op.path)}: no such item")
+        old = parent[position]
         parent[position] = op.value
+        if locator is not None:
+            locator.replaced(parent, position, old)
     return tree
 
 
-def _parent(tree: Any, op: Op) -> Any:
-    parent = get_at(tree, op.path[:-1])
+def _parent(tree: Any, op: Op, locator: Locator | None = None) -> Any:
+    parent = get_at(tree, op.path[:-1]) if locator is None else locator.get_at(tree, op.path[:-1])
     if parent is MISSING:
         raise ApplyError(f"{op.kind.value} {format_path(op.path)}: parent does not exist")
     return parent
@@ -77,27 +81,30 @@ def apply_ops(tree: Any, ops: Iterable[Op]) -> Any:
         ApplyError: an operation's parent or item does not exist.
     """
     by_list: defaultdict[Path, list[Op]] = defaultdict(list)
+    # Keyed items are found through a per-list index, not a scan per operation (O(ops + items)).
+    locator = Locator()
     for op in ops:
         if op.kind is OpKind.SET:
-            tree = _set(tree, op)
+            tree = _set(tree, op, locator)
         elif op.path and isinstance(op.path[-1], Match):
             by_list[op.path[:-1]].append(op)
         else:
-            _edit_mapping(tree, op)
+            _edit_mapping(tree, op, locator)
     for list_path, list_ops in by_list.items():
-        items = get_at(tree, list_path)
+        items = locator.get_at(tree, list_path)
         if not isinstance(items, list):
             raise ApplyError(f"{format_path(list_path)} is not a list")
         items[:] = _rebuild_list(items, list_ops)
+        locator.forget(items)
     return tree
 
 
-def _edit_mapping(tree: Any, op: Op) -> None:
+def _edit_mapping(tree: Any, op: Op, locator: Locator | None = None) -> None:
     if op.kind is OpKind.ADD:
         # A --path (or --target-path) that does not exist yet on the receiving side: make the
         # mappings leading to it, as a mkdir -p would; list items cannot be made up this way.
         _make_mappings(tree, op.path[:-1])
-    parent = _parent(tree, op)
+    parent = _parent(tree, op, locator)
     segment: Segment = op.path[-1]
     if not isinstance(segment, Field) or not isinstance(parent, dict):
         raise ApplyError(f"{op.kind.value} {format_path(op.path)}: not a mapping key")

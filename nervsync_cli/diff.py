@@ -23,7 +23,7 @@ from .identity import Identity, Side, index_items, match_segment
 from .model import MISSING, Change, ChangeKind, Diff, DiffOptions, Document
 from .paths import Field, Index, Path, format_path, matches
 from .tree import get_at
-from .values import identical, match_key, scalars_equal
+from .values import identical, identical_pairs, match_key, scalars_equal
 
 _TABLE_FORMATS = frozenset({"csv", "tsv"})
 # Largest table (items x items, after trimming the common head and tail) of the exact LCS; bigger
@@ -163,6 +163,12 @@ class _Walker:
             self.ordered(s, t, path)
 
     def keyed(self, s: list[Any], t: list[Any], path: Path, fields: tuple[str, ...]) -> None:
+        if len(fields) == 1:
+            s_plain = self.identity.plain_index(s, fields[0])
+            t_plain = self.identity.plain_index(t, fields[0]) if s_plain is not None else None
+            if s_plain is not None and t_plain is not None:
+                self.keyed_plain(s, t, path, fields, s_plain, t_plain)
+                return
         s_index = index_items(s, fields, self.source.name, path)
         t_index = index_items(t, fields, self.target.name, path)
         for key, i in s_index.items():
@@ -174,6 +180,25 @@ class _Walker:
         for key, j in t_index.items():
             if key not in s_index:
                 self.emit(ChangeKind.ADDED, (*path, match_segment(fields, key)), target=t[j])
+
+    def keyed_plain(self, s: list[Any], t: list[Any], path: Path, fields: tuple[str, ...],
+                    s_index: dict[str, int], t_index: dict[str, int]) -> None:
+        """:meth:`keyed` for a one-field key of plain strings: the same changes in the same order.
+
+        Unchanged records (nearly all, usually) are recognised in bulk (:func:`values.identical_pairs`)
+        without a Python call per record; only the others are walked field by field.
+        """
+        get = t_index.get
+        matched = [(key, i, get(key)) for key, i in s_index.items()]
+        same = iter(identical_pairs(s, t, [(i, j) for _, i, j in matched if j is not None]))
+        for key, i, j in matched:
+            if j is None:
+                self.emit(ChangeKind.REMOVED, (*path, match_segment(fields, (key,))), source=s[i])
+            elif not next(same):
+                self.node(s[i], t[j], (*path, match_segment(fields, (key,))))
+        for key, j in t_index.items():
+            if key not in s_index:
+                self.emit(ChangeKind.ADDED, (*path, match_segment(fields, (key,))), target=t[j])
 
     def positional(self, s: list[Any], t: list[Any], path: Path) -> None:
         for i, (s_item, t_item) in enumerate(zip(s, t)):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from .errors import DuplicateKeyError, InputError
@@ -75,6 +76,8 @@ class Identity:
         self.path_rules = [rule for rule in options.keys if rule.pattern is not None]
         self.auto_keys = options.auto_keys
         self.stream = stream
+        # Plain key texts computed by the last choose(), for keyed() to index without recomputing.
+        self._plain: dict[tuple[int, str], tuple[Sequence[Any], list[str] | None]] = {}
 
     def explicit_rule(self, path: Path) -> KeyRule | None:
         """The ``--key PATH=FIELDS`` rule naming this list, if any.
@@ -95,11 +98,13 @@ class Identity:
             InputError: an explicit key is missing from an item.
             DuplicateKeyError: an explicit key is not unique on one side.
         """
+        self._plain.clear()
         rule = self.explicit_rule(path)
         if rule is not None:
             self._require(rule.fields, path, sides)
             return rule.fields
-        if not all(isinstance(item, dict) for side in sides for item in side.items):
+        # (``type(...) is dict`` for all items is one C-level pass; subclasses take the long way.)
+        if not all(_all_dicts(side.items) for side in sides):
             return None
         if not any(side.items for side in sides):
             return None
@@ -112,9 +117,29 @@ class Identity:
         # inside documents, manifest keys first between them.
         candidates = (*_MANIFEST_KEYS, *auto) if documents else (*auto, *_MANIFEST_KEYS) if auto else ()
         for fields in candidates:
-            if all(_unique_keys(side.items, fields) for side in sides):
+            if all(self._unique(side.items, fields) for side in sides):
                 return fields
         return None
+
+    def _unique(self, items: Sequence[Any], fields: tuple[str, ...]) -> bool:
+        if len(fields) == 1:
+            keys = self.plain_keys(items, fields[0])
+            if keys is not None:
+                return len(set(keys)) == len(keys)
+        return _unique_keys(items, fields)
+
+    def plain_keys(self, items: Sequence[Any], field: str) -> list[str] | None:
+        """:func:`plain_keys`, remembered from the last :meth:`choose` for the same list."""
+        known = self._plain.get((id(items), field))
+        if known is not None and known[0] is items:
+            return known[1]
+        keys = plain_keys(items, field)
+        self._plain[(id(items), field)] = (items, keys)
+        return keys
+
+    def plain_index(self, items: Sequence[Any], field: str) -> dict[str, int] | None:
+        """:func:`plain_index`, from the key texts :meth:`choose` already computed."""
+        return plain_index(items, field, self.plain_keys(items, field))
 
     @staticmethod
     def _require(fields: tuple[str, ...], path: Path, sides: Sequence[Side]) -> None:
@@ -128,7 +153,34 @@ class Identity:
                     )
 
 
+def _all_dicts(items: Sequence[Any]) -> bool:
+    types = set(map(type, items))
+    return types <= {dict} or all(isinstance(item, dict) for item in items)
+
+
+def plain_keys(items: Sequence[Any], field: str) -> list[str] | None:
+    """``key_text(item[field])`` for every item, when every item is a dict holding a ``str`` there.
+
+    The common case (``id``, ``name`` columns) in C-level passes: no Python call per item. ``None``
+    when it does not apply (an item lacks the field, is not a plain dict, or holds another type);
+    callers then take the general path, which also produces the right errors.
+    """
+    if not items:
+        return []
+    if "." in field or set(map(type, items)) != {dict}:
+        return None
+    try:
+        keys = list(map(itemgetter(field), items))
+    except KeyError:
+        return None
+    return keys if set(map(type, keys)) == {str} else None
+
+
 def _unique_keys(items: Sequence[Any], fields: tuple[str, ...]) -> bool:
+    if len(fields) == 1:
+        plain = plain_keys(items, fields[0])
+        if plain is not None:
+            return len(set(plain)) == len(plain)
     keys = set()
     for item in items:
         key = key_of(item, fields)
@@ -145,11 +197,9 @@ def index_items(items: Sequence[Any], fields: tuple[str, ...], file: str, path: 
         DuplicateKeyError: two items share a key; names the value and both positions.
     """
     if len(fields) == 1:
-        field = fields[0]
-        if "." not in field:
-            index = {key_text(item[field]): i for i, item in enumerate(items)}
-            if len(index) == len(items):
-                return {(k,): i for k, i in index.items()}
+        plain = plain_index(items, fields[0])
+        if plain is not None:
+            return {(k,): i for k, i in plain.items()}
     index_multi: dict[KeyValue, int] = {}
     for position, item in enumerate(items):
         key = key_of(item, fields)
@@ -162,6 +212,20 @@ def index_items(items: Sequence[Any], fields: tuple[str, ...], file: str, path: 
                 f"items [{first}] and [{position}]"
             )
     return index_multi
+
+
+def plain_index(items: Sequence[Any], field: str, keys: list[str] | None = None) -> dict[str, int] | None:
+    """Key text to position for a one-field key of plain string values, unique; else ``None``.
+
+    ``None`` also when a key repeats: :func:`index_items` then raises the error naming both items.
+    ``keys``: :func:`plain_keys` of the items, if already known.
+    """
+    if keys is None:
+        keys = plain_keys(items, field)
+    if keys is None:
+        return None
+    index = dict(zip(keys, range(len(keys))))
+    return index if len(index) == len(keys) else None
 
 
 def parse_key_option(text: str) -> KeyRule:

@@ -24,6 +24,7 @@ from typing import Any
 
 from .diff import diff_documents
 from .identity import key_of
+from .locate import Locator
 from .matching import MatchedPair
 from .model import (
     MISSING,
@@ -88,12 +89,14 @@ def _units(diff: Diff, source: Any, target: Any, roots: tuple[Path, Path]) -> li
     seen: set[Path] = set()
     units: list[_Unit] = []
     base = len(roots[0])
+    # One index per keyed list: a scan of the list per change made big syncs quadratic.
+    locate_source, locate_target = Locator(), Locator()
     for change in diff.changes:
         path = unit_of(change.path[base:])
         if path in seen:
             continue
         seen.add(path)
-        units.append(_Unit(path, get_at(source, path), get_at(target, path)))
+        units.append(_Unit(path, locate_source.get_at(source, path), locate_target.get_at(target, path)))
     return units
 
 
@@ -103,6 +106,7 @@ class _Anchors:
     def __init__(self, origin: Any, dest: Any) -> None:
         self.origin = origin
         self.dest = dest
+        self.locate_origin, self.locate_dest = Locator(), Locator()
         self.dest_keys: dict[tuple[Path, tuple[str, ...]], set[tuple[str, ...] | None]] = {}
         self.origin_positions: dict[tuple[Path, tuple[str, ...]], dict[tuple[str, ...] | None, int]] = {}
 
@@ -115,8 +119,8 @@ class _Anchors:
             return None
         parent = path[:-1]
         fields = tuple(name for name, _ in segment.fields)
-        origin_items = get_at(self.origin, parent)
-        dest_items = get_at(self.dest, parent)
+        origin_items = self.locate_origin.get_at(self.origin, parent)
+        dest_items = self.locate_dest.get_at(self.dest, parent)
         if not isinstance(origin_items, list) or not isinstance(dest_items, list):
             return None
         cache_key = (parent, fields)

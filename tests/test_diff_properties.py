@@ -65,10 +65,12 @@ def _signature(change: Change, swap: bool = False) -> tuple[Any, ...]:
     if swap:
         kind, source, target = SWAP[kind], target, source
     path: tuple[Any, ...] = change.path
-    if kind is ChangeKind.CHANGED and any(isinstance(segment, Index) for segment in path):
-        # A changed item of a list without identity is named by its SOURCE position, which is
-        # the other list's position once the sides swap; its values still must swap exactly.
-        path = tuple(Index(-1) if isinstance(segment, Index) else segment for segment in path)
+    # A changed item of a list without identity (and so anything inside one) is named by its
+    # SOURCE position, which is the other list's position once the sides swap; the values must
+    # still swap exactly. An added or removed item's own index is its own side's: it swaps as is.
+    last = len(path) - 1
+    path = tuple(Index(-1) if isinstance(segment, Index) and (i < last or kind is ChangeKind.CHANGED)
+                 else segment for i, segment in enumerate(path))
     return kind, path, json.dumps(source, sort_keys=True, default=repr), json.dumps(
         target, sort_keys=True, default=repr)
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+from itertools import repeat
 from typing import Any
 
 from ..errors import InputError
 from ..model import Document
+from .sniff import sniff_delimiter
 
 _SNIFF_BYTES = 64 * 1024
 # JSON's number grammar: a cell like "007" or "+5" is a code, not a number, so it stays a string
@@ -29,6 +31,13 @@ def coerce_cell(cell: str) -> Any:
     return _BOOLS.get(cell.lower(), cell)
 
 
+def _first_non_space(text: str) -> str:
+    for char in text:
+        if not char.isspace():
+            return char
+    return ""
+
+
 def sniff_dialect(text: str, delimiter: str | None) -> type[csv.Dialect] | csv.Dialect:
     """The file's dialect, sniffed on a sample only: sniffing a whole large file is very slow.
 
@@ -40,7 +49,8 @@ def sniff_dialect(text: str, delimiter: str | None) -> type[csv.Dialect] | csv.D
         return csv.excel_tab if delimiter == "\t" else csv.excel
     sample = text[:_SNIFF_BYTES]
     try:
-        found = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        # csv.Sniffer's delimiter, found without its slow regexes (see .sniff).
+        found = sniff_delimiter(sample, ",;\t|")
     except csv.Error:
         return csv.excel
     if found == ",":
@@ -58,9 +68,9 @@ class CsvFormat:
 
     def load(self, text: str, name: str, *, coerce: bool = False) -> Document:
         """Parse rows into mappings keyed by the header; ragged rows are errors."""
-        if not text.strip():
+        if not text or text.isspace():  # (``strip()`` would copy the whole text)
             raise InputError(name, "file is empty")
-        if text.lstrip()[:1] in ("{", "["):
+        if _first_non_space(text) in ("{", "["):
             # A header cell never starts with a brace; without this, a JSON file named .csv loads as
             # an empty table whose "header" is JSON text, and the diff says everything was removed.
             raise InputError(name, "looks like JSON, not CSV (name the format with --source-format/--target-format)",
@@ -72,7 +82,12 @@ class CsvFormat:
         try:
             header = next(reader)
             self._check_header(header, name)
-            rows = self._rows(reader, header, name, coerce)
+            rows = self._rows_at_once(reader, header, coerce)
+            if rows is None:
+                # Something is wrong further down: read again row by row to report the first problem.
+                reader = csv.reader(io.StringIO(text, newline=""), dialect, strict=True)
+                next(reader)
+                rows = self._rows(reader, header, name, coerce)
         except csv.Error as exc:
             raise InputError(name, f"invalid CSV: {exc}", reader.line_num) from None
         return Document(data=rows, name=name, format=self.name, text=text)
@@ -89,6 +104,22 @@ class CsvFormat:
             if cell in seen:
                 raise InputError(name, f"column {cell!r} appears twice in the header", 1, column)
             seen.add(cell)
+
+    @staticmethod
+    def _rows_at_once(reader: Any, header: list[str], coerce: bool) -> list[dict[str, Any]] | None:
+        """:meth:`_rows` for a well-formed table, without Python bytecode per row; ``None`` otherwise."""
+        try:
+            cells = list(reader)
+        except csv.Error:
+            return None
+        lengths = set(map(len, cells))
+        if lengths - {len(header), 0}:
+            return None
+        if 0 in lengths:
+            cells = [row for row in cells if row]
+        if coerce:
+            return [dict(zip(header, map(coerce_cell, row))) for row in cells]
+        return list(map(dict, map(zip, repeat(header), cells)))
 
     @staticmethod
     def _rows(reader: Any, header: list[str], name: str, coerce: bool) -> list[dict[str, Any]]:

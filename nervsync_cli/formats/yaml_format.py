@@ -18,6 +18,10 @@ from ..model import Document
 MAX_EXPANDED_NODES = 5_000_000
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR = "tag:yaml.org,2002:str"
+# Plain scalar texts whose resolved tag is remembered (see _Loader.resolve): short ones, bounded.
+_TAG_CACHE_TEXT = 128
+_TAG_CACHE_SIZE = 1 << 16
 
 
 class _DuplicateKey(yaml.MarkedYAMLError):
@@ -32,7 +36,49 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
         for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
     }
 
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._plain_tags: dict[str, str] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        """The resolver's tag, remembered per plain scalar text: it depends on the text alone.
+
+        The implicit resolvers are a list of regexes tried in Python for every plain scalar; the
+        same texts recur all over a big file (``true``, ``active``, ``juniper``).
+        """
+        if kind is yaml.ScalarNode and implicit[0] and not self.yaml_path_resolvers:
+            tag = self._plain_tags.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(value) <= _TAG_CACHE_TEXT and len(self._plain_tags) < _TAG_CACHE_SIZE:
+                    self._plain_tags[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
     def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[str, Any]:
+        if type(node) is yaml.MappingNode:
+            # The common case, built directly: every key a distinct plain string (so no merge keys,
+            # nothing to check or convert), string values taken as they are. Anything else, and
+            # every error, takes the general way below.
+            pairs = node.value
+            keys = [key.value for key, _ in pairs if key.tag == _STR and type(key) is yaml.ScalarNode]
+            if len(keys) == len(pairs) and len(set(keys)) == len(keys):
+                construct = self.construct_object
+                return {
+                    key: value.value if value.tag == _STR and type(value) is yaml.ScalarNode
+                    else construct(value, deep=deep)
+                    for key, (_, value) in zip(keys, pairs)
+                }
+        return self._construct_mapping(node, deep)
+
+    def construct_sequence(self, node: yaml.Node, deep: bool = False) -> list[Any]:
+        if type(node) is yaml.SequenceNode:
+            construct = self.construct_object
+            return [item.value if item.tag == _STR and type(item) is yaml.ScalarNode else construct(item, deep=deep)
+                    for item in node.value]
+        return super().construct_sequence(node, deep=deep)  # type: ignore[no-any-return]
+
+    def _construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[str, Any]:
         if not isinstance(node, yaml.MappingNode):  # e.g. ``!!map some text``
             raise yaml.constructor.ConstructorError(
                 None, None, f"expected a mapping, but found a {getattr(node, 'id', 'node')}", node.start_mark)
@@ -137,7 +183,7 @@ class YamlFormat:
 
     def load(self, text: str, name: str, *, coerce: bool = False) -> Document:
         """Parse YAML; several documents load as a list of them (``multi_document``)."""
-        if not text.strip():
+        if not text or text.isspace():  # (``strip()`` would copy the whole text)
             raise InputError(name, "file is empty")
         try:
             docs = list(yaml.load_all(text, Loader=_Loader))

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import tree
 from .identity import field_value
 from .model import MISSING
-from .paths import Field, Index, Match, Path, Segment, key_text
+from .paths import Match, Path, Segment, key_text
 
 _SCALARS = (str, int, float, bool, type(None))
 _Names = tuple[str, ...]
@@ -70,23 +71,11 @@ class Locator:
 
     def step(self, node: Any, segment: Segment) -> Any:
         """``tree.step``: the child of ``node`` that ``segment`` names, or ``MISSING``."""
-        if isinstance(segment, Field):
-            return node.get(segment.name, MISSING) if isinstance(node, dict) else MISSING
-        if not isinstance(node, list):
-            return MISSING
-        if isinstance(segment, Index):
-            return node[segment.index] if -len(node) <= segment.index < len(node) else MISSING
-        position = self.find_item(node, segment)
-        return MISSING if position is None else node[position]
+        return tree.step(node, segment, self.find_item)
 
     def get_at(self, data: Any, path: Path) -> Any:
         """``tree.get_at``: the value at ``path``, or ``MISSING`` if any step does not exist."""
-        node = data
-        for segment in path:
-            node = self.step(node, segment)
-            if node is MISSING:
-                return MISSING
-        return node
+        return tree.get_at(data, path, self.find_item)
 
     def replaced(self, items: list[Any], position: int, old: Any) -> None:
         """``items[position]`` was ``old`` and holds a new item now: keep the indexes right."""

@@ -11,6 +11,7 @@ from .events import EventRecorder
 from .fieldmap import FieldMap
 from .matching import matched_pairs
 from .model import MISSING, Conflict, Document, Op, OpKind, Side, SyncDirection, SyncOptions
+from .patch.jsonpatch import copy_json
 from .paths import Path, format_path
 from .plan import SyncPlan, plan_sync, plan_three_way
 from .resolve import ConflictResolver, LastUpdateWins, strategy_resolver
@@ -117,18 +118,9 @@ def _applied(document: Document, ops: list[Op]) -> Document:
         return document
     # Op values are shared with the other side's tree, and YAML aliases share one object between
     # paths; copy without sharing, so an edit at one path never shows up at another.
-    tree = unshared_copy(document.data)
-    ops = [replace(op, value=unshared_copy(op.value)) for op in ops]
+    tree = copy_json(document.data)
+    ops = [replace(op, value=copy_json(op.value)) for op in ops]
     return replace(document, data=apply_ops(tree, ops))
-
-
-def unshared_copy(value: Any) -> Any:
-    """A deep copy in which no two paths share an object (unlike ``copy.deepcopy``)."""
-    if isinstance(value, dict):
-        return {key: unshared_copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [unshared_copy(item) for item in value]
-    return value
 
 
 def _publish_plan(events: EventRecorder, plan: SyncPlan, applying: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .errors import UsageError
@@ -26,23 +27,26 @@ def _matches(item: Any, segment: Match) -> bool:
     return True
 
 
-def step(node: Any, segment: Segment) -> Any:
-    """The child of ``node`` that ``segment`` names, or ``MISSING``."""
+ItemFinder = Callable[[list[Any], Match], "int | None"]
+
+
+def step(node: Any, segment: Segment, find: ItemFinder = find_item) -> Any:
+    """The child of ``node`` that ``segment`` names, or ``MISSING``; ``find`` locates keyed items."""
     if isinstance(segment, Field):
         return node.get(segment.name, MISSING) if isinstance(node, dict) else MISSING
     if not isinstance(node, list):
         return MISSING
     if isinstance(segment, Index):
         return node[segment.index] if -len(node) <= segment.index < len(node) else MISSING
-    position = find_item(node, segment)
+    position = find(node, segment)
     return MISSING if position is None else node[position]
 
 
-def get_at(data: Any, path: Path) -> Any:
+def get_at(data: Any, path: Path, find: ItemFinder = find_item) -> Any:
     """The value at ``path``, or ``MISSING`` if any step does not exist."""
     node = data
     for segment in path:
-        node = step(node, segment)
+        node = step(node, segment, find)
         if node is MISSING:
             return MISSING
     return node

@@ -25,6 +25,7 @@ import yaml
 from nervsync_cli.diff import as_streams, diff_documents
 from nervsync_cli.files import load_document
 from nervsync_cli.patch.pointer import format_pointer
+from tests.jsonvalues import json_equal
 
 REPO = Path(__file__).resolve().parents[1]
 CONFORMANCE = REPO.parent / "shared" / "conformance"
@@ -39,19 +40,6 @@ RunCli = Any
 _SCRUBBED = ("NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "COLUMNS", "LINES", "TERM")
 # Non-disabled records at the pinned commit (json-patch-tests/SOURCE.md): 92 + 16 = 108.
 JSON_PATCH_COUNTS = {"tests.json": 92, "spec_tests.json": 16}
-
-
-def json_equal(left: Any, right: Any) -> bool:
-    """JSON equality written here, independent of nervsync: numbers by value, booleans apart."""
-    if isinstance(left, bool) or isinstance(right, bool):
-        return type(left) is type(right) and left == right
-    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
-        return bool(left == right)
-    if isinstance(left, dict) and isinstance(right, dict):
-        return left.keys() == right.keys() and all(json_equal(v, right[k]) for k, v in left.items())
-    if isinstance(left, list) and isinstance(right, list):
-        return len(left) == len(right) and all(json_equal(a, b) for a, b in zip(left, right))
-    return type(left) is type(right) and bool(left == right)
 
 
 def cli_env() -> dict[str, str]:

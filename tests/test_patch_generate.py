@@ -23,19 +23,7 @@ from nervsync_cli.patch.jsonpatch import apply_json_patch
 from nervsync_cli.patch.mergepatch import apply_merge_patch
 from nervsync_cli.patch.unified import normalized_text, style_for, unified_diff
 from nervsync_cli.paths import parse_path, parse_pattern
-
-
-def json_equal(left: Any, right: Any) -> bool:
-    """JSON equality written here, independent of nervsync: numbers by value, booleans apart."""
-    if isinstance(left, bool) or isinstance(right, bool):
-        return type(left) is type(right) and left == right
-    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
-        return bool(left == right)
-    if isinstance(left, dict) and isinstance(right, dict):
-        return left.keys() == right.keys() and all(json_equal(v, right[k]) for k, v in left.items())
-    if isinstance(left, list) and isinstance(right, list):
-        return len(left) == len(right) and all(json_equal(a, b) for a, b in zip(left, right))
-    return type(left) is type(right) and bool(left == right)
+from tests.jsonvalues import json_equal
 
 
 def _doc(data: Any, name: str = "a", fmt: str = "json", multi: bool = False) -> Document:

@@ -26,6 +26,8 @@ from typing import Any
 
 import orjson
 
+from ..lis import longest_increasing
+
 __all__ = [
     "IDENTITY_FIELDS",
     "align_by_content",
@@ -190,26 +192,8 @@ def _unique_anchors(old: list[int], new: list[int]) -> list[tuple[int, int]]:
         if counts.get(item) == 1:
             new_pos[item] = -1 if item in new_pos else j
     candidates = [(i, new_pos[item]) for i, item in enumerate(old) if new_pos.get(item, -1) >= 0]
-    # Longest increasing subsequence of the new positions, O(n log n).
-    tails: list[int] = []
-    tail_index: list[int] = []
-    back: list[int] = []
-    for index, (_, j) in enumerate(candidates):
-        at = bisect.bisect_left(tails, j)
-        back.append(tail_index[at - 1] if at else -1)
-        if at == len(tails):
-            tails.append(j)
-            tail_index.append(index)
-        else:
-            tails[at] = j
-            tail_index[at] = index
-    chain: list[tuple[int, int]] = []
-    index = tail_index[-1] if tail_index else -1
-    while index >= 0:
-        chain.append(candidates[index])
-        index = back[index]
-    chain.reverse()
-    return chain
+    # The anchors both lists keep in the same order: a longest increasing run of new positions.
+    return [candidates[k] for k in longest_increasing([j for _, j in candidates])]
 
 
 def align_items(old: Sequence[Any], new: Sequence[Any]) -> list[int | None]:

@@ -25,7 +25,6 @@ and adjusts the patch so it still applies to SOURCE as the file holds it.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +32,7 @@ from typing import Any
 from ..diff import as_streams, diff_documents
 from ..errors import UsageError
 from ..identity import Identity, KeyValue, Side, key_of, match_segment
+from ..lis import longest_increasing
 from ..model import MISSING, Change, ChangeKind, Diff, DiffOptions, Document
 from ..paths import Field, Index, Match, Path, Segment, format_path, matches
 from ..tree import find_item
@@ -74,28 +74,6 @@ def _build_trie(changes: Sequence[Change], base: int) -> _Node:
 
 
 _EMPTY = _Node()
-
-
-def _lis_positions(values: Sequence[int]) -> set[int]:
-    """Positions of one longest strictly increasing subsequence of ``values`` (patience sorting)."""
-    tails: list[int] = []  # tails[k]: value ending the best run of length k + 1
-    tail_at: list[int] = []  # ... and its position
-    previous = [-1] * len(values)
-    for position, value in enumerate(values):
-        k = bisect.bisect_left(tails, value)
-        if k == len(tails):
-            tails.append(value)
-            tail_at.append(position)
-        else:
-            tails[k] = value
-            tail_at[k] = position
-        previous[position] = tail_at[k - 1] if k else -1
-    run: set[int] = set()
-    position = tail_at[-1] if tail_at else -1
-    while position >= 0:
-        run.add(position)
-        position = previous[position]
-    return run
 
 
 class _Generator:
@@ -243,7 +221,7 @@ class _Generator:
             return
         rank = {key: r for r, key in enumerate(current)}
         order = [rank[key] for key in wanted]
-        stay = _lis_positions(order)
+        stay = set(longest_increasing(order))
         simulated = list(range(len(current)))
         for position, item in enumerate(order):
             if position in stay:

@@ -185,11 +185,6 @@ class Side(str, Enum):
     SOURCE = "source"
     TARGET = "target"
 
-    @property
-    def other(self) -> Side:
-        """The opposite side."""
-        return Side.TARGET if self is Side.SOURCE else Side.SOURCE
-
 
 class OpKind(str, Enum):
     """What an operation does at its path."""

@@ -37,7 +37,7 @@ from .model import (
     SyncDirection,
     SyncOptions,
 )
-from .paths import Index, Match, Path, format_path
+from .paths import Index, Match, Path
 from .tree import get_at
 
 Resolver = Callable[[list[Conflict]], None]
@@ -218,11 +218,6 @@ def plan_sync(source: Document, target: Document, options: SyncOptions, resolver
         resolver(planner.plan.conflicts)
     planner.settle()
     return planner.plan
-
-
-def describe(op: Op) -> str:
-    """``set records[id=1].name`` — how an op is named in messages and events."""
-    return f"{op.kind.value} {format_path(op.path)}"
 
 
 def _rooted_op(root: Path, op: Op) -> Op:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .errors import UsageError
 from .identity import field_value
 from .model import MISSING
-from .paths import Field, Index, Match, Path, Segment, format_path, key_text
+from .paths import Field, Index, Match, Path, Segment, key_text
 
 
 def find_item(items: list[Any], segment: Match) -> int | None:
@@ -49,16 +48,4 @@ def get_at(data: Any, path: Path, find: ItemFinder = find_item) -> Any:
         node = step(node, segment, find)
         if node is MISSING:
             return MISSING
-    return node
-
-
-def require_at(data: Any, path: Path, file: str) -> Any:
-    """The value at ``path``.
-
-    Raises:
-        UsageError: the path does not exist in ``file``.
-    """
-    node = get_at(data, path)
-    if node is MISSING:
-        raise UsageError(f"{file}: path {format_path(path)} does not exist")
     return node

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from enum import Enum
 from typing import Annotated
 
@@ -62,8 +61,3 @@ def diff_options(keys: list[str] | None, ignore: list[str] | None, ignore_order:
 def path_option(text: str | None) -> Path:
     """``--path`` as a concrete path (the empty path: everything)."""
     return parse_path(text) if text else ()
-
-
-def stdout_is_terminal() -> bool:
-    """Whether stdout is a terminal."""
-    return sys.stdout.isatty()

@@ -23,7 +23,7 @@ from typing import Any
 from .accept import AcceptedDrift, DriftKey
 from .config import CheckSpec, Config
 from .diff import as_streams, diff_documents
-from .errors import ExitStatus, InputError, NervsyncError
+from .errors import ExitStatus, InputError, NervsyncError, UsageError
 from .files import atomic_write, load_document, mtime
 from .formats import format_for_name, get_format
 from .model import (
@@ -307,19 +307,38 @@ def _missing_path(spec: CheckSpec, root: FsPath, pair: FilePair, side: str) -> s
 # --------------------------------------------------------------------------------------------
 
 
-def _optional_fields(cls: Any, **values: Any) -> tuple[dict[str, Any], list[str]]:
-    """Keep the options this version of :mod:`.model` has; name the ones it lacks."""
-    names = {f.name for f in dataclasses.fields(cls)}
-    return {k: v for k, v in values.items() if k in names}, [k for k in values if k not in names]
-
-
 def diff_options(spec: CheckSpec, *, extra_ignore: tuple[Pattern, ...] = ()) -> DiffOptions:
     """The options of a check's comparison; per-path precision is applied after the diff."""
-    optional, _ = _optional_fields(DiffOptions, text_fields=spec.text)
     return DiffOptions(
         keys=spec.keys, ignore=(*spec.ignore, *extra_ignore), ignore_order=spec.ignore_order,
-        precision=None if spec.precisions else spec.precision, **optional,
+        precision=None if spec.precisions else spec.precision, text_fields=spec.text,
     )
+
+
+def check_for_files(config: Config, source: str, target: str, name: str | None = None) -> CheckSpec:
+    """The check whose rules apply to comparing ``source`` with ``target`` (``diff``/``sync --config``):
+    the one named, else the one whose source and target (files, or globs) are these two files.
+
+    Raises:
+        UsageError: no check, or more than one, covers the two files.
+    """
+    if name is not None:
+        return config.select([name])[0]
+    wanted = (FsPath(source).resolve(), FsPath(target).resolve())
+    found = [spec for spec in config.checks if any(
+        (FsPath(pair.source).resolve(), FsPath(pair.target).resolve()) == wanted
+        for pair in _pairs_or_none(spec, config.root) if pair.source and pair.target)]
+    if len(found) != 1:
+        which = "no check" if not found else f"{len(found)} checks ({', '.join(s.name for s in found)})"
+        raise UsageError(f"{config.file}: {which} compare {source} with {target}; name one with --check NAME")
+    return found[0]
+
+
+def _pairs_or_none(spec: CheckSpec, root: FsPath) -> list[FilePair]:
+    try:
+        return resolve_pairs(spec, root)
+    except InputError:
+        return []
 
 
 def _first(rules: tuple[tuple[Pattern, Any], ...], path: Path, prefix: bool = False) -> Any:

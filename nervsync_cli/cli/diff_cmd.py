@@ -21,8 +21,10 @@ from ..render.report import diff_report, to_json, to_yaml
 from ..tree import get_at
 from .app import app
 from .options import (
+    CheckOpt,
     Coerce,
     Color,
+    ConfigOpt,
     Debug,
     Ignore,
     IgnoreOrder,
@@ -36,6 +38,7 @@ from .options import (
     TargetFormat,
     diff_options,
     path_option,
+    with_config,
 )
 from .patch_cmd import PATCH_OUTPUTS, print_patch
 
@@ -90,6 +93,8 @@ def diff(
         "--detailed-exitcode", help="terraform's codes: 0 none, 2 differences, 1 error.")] = False,
     color: Color = None,
     debug: Debug = False,
+    config: ConfigOpt = None,
+    check: CheckOpt = None,
     engine: Annotated[Engine, typer.Option(
         "--engine", help="auto: the columnar engine (polars) for CSV/TSV tables of 48 MiB and more "
         "together, else python; python; columnar: for any two CSV/TSV files. Same results either way.",
@@ -104,7 +109,7 @@ def diff(
 
     Example: nervsync diff a.json b.json --output jsonpatch > p.json; nervsync patch a.json p.json
     """
-    options = diff_options(key, ignore, ignore_order, precision)
+    options, _ = with_config(diff_options(key, ignore, ignore_order, precision), config, check, source, target)
     subtree = path_option(path)
     if output.value in PATCH_OUTPUTS:
         return print_patch(output.value, source, target, source_format, target_format, coerce, options, subtree,

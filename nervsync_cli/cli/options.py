@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from ..config import CheckSpec
+from ..errors import UsageError
 from ..identity import parse_key_option
 from ..model import DiffOptions
 from ..paths import Path, parse_path, parse_pattern
@@ -61,3 +63,30 @@ def diff_options(keys: list[str] | None, ignore: list[str] | None, ignore_order:
 def path_option(text: str | None) -> Path:
     """``--path`` as a concrete path (the empty path: everything)."""
     return parse_path(text) if text else ()
+
+
+ConfigOpt = Annotated[str | None, typer.Option(
+    "--config", help="Take keys, ignored paths, list semantics, precision and text fields from this "
+    "nervsync.yaml (the check comparing these two files, or --check NAME).")]
+CheckOpt = Annotated[str | None, typer.Option("--check", help="With --config: the check whose rules apply.")]
+
+
+def with_config(options: DiffOptions, config: str | None, check: str | None, source: str,
+                target: str) -> tuple[DiffOptions, CheckSpec | None]:
+    """``options`` plus the rules of the config's check for these files; command-line keys come first."""
+    if config is None:
+        if check is not None:
+            raise UsageError("--check needs --config")
+        return options, None
+    from ..check import check_for_files
+    from ..config import load_config
+
+    spec = check_for_files(load_config(config), source, target, check)
+    merged = DiffOptions(
+        keys=(*options.keys, *spec.keys),
+        ignore=(*spec.ignore, *options.ignore),
+        ignore_order=options.ignore_order or spec.ignore_order,
+        precision=options.precision if options.precision is not None else spec.precision,
+        text_fields=(*spec.text, *options.text_fields),
+    )
+    return merged, spec

@@ -29,8 +29,10 @@ from ..write import write_document
 from .app import app
 from .diff_cmd import load_pair
 from .options import (
+    CheckOpt,
     Coerce,
     Color,
+    ConfigOpt,
     Debug,
     Ignore,
     IgnoreOrder,
@@ -43,6 +45,7 @@ from .options import (
     TargetFormat,
     diff_options,
     path_option,
+    with_config,
 )
 
 
@@ -112,6 +115,8 @@ def sync(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing; the exit code tells.")] = False,
     color: Color = None,
     debug: Debug = False,
+    config: ConfigOpt = None,
+    check: CheckOpt = None,
 ) -> int:
     """Make SOURCE and TARGET agree, in the chosen direction and with the chosen strategy.
 
@@ -121,12 +126,14 @@ def sync(
     Example: nervsync sync desired.yaml deployed.yaml --direction source-to-target --dry-run
     """
     keys = [*([match] if match else []), *(key or [])]
-    compare = diff_options(keys, ignore, ignore_order, precision)
+    compare, spec = with_config(diff_options(keys, ignore, ignore_order, precision), config, check, source, target)
     if text_field:
         compare = replace(compare, text_fields=tuple(parse_pattern(p) for p in text_field))
     options = SyncOptions(
         diff=compare, direction=direction, strategy=strategy,
         match=tuple(f.strip() for f in match.split(",")) if match else (),
+        path_strategies=tuple((rule.pattern, rule.strategy) for rule in (spec.sync.paths if spec else ())
+                              if rule.strategy is not None and rule.direction is None),
         path=path_option(path),
         source_path=path_option(source_path) if source_path else None,
         target_path=path_option(target_path) if target_path else None,

@@ -14,6 +14,7 @@ from ..errors import ExitStatus, UsageError
 from ..files import STDIN, load_document
 from ..model import MISSING, Document
 from ..paths import Path, format_path
+from ..positions import add_positions
 from ..render.console import make_console
 from ..render.diff_table import render_diff_table, render_summary
 from ..render.progress import StageProgress
@@ -95,6 +96,9 @@ def diff(
     debug: Debug = False,
     config: ConfigOpt = None,
     check: CheckOpt = None,
+    positions: Annotated[bool, typer.Option(
+        "--positions/--no-positions", help="json/yaml: give each change's file, line and column on both sides.",
+    )] = True,
     engine: Annotated[Engine, typer.Option(
         "--engine", help="auto: the columnar engine (polars) for CSV/TSV tables of 48 MiB and more "
         "together, else python; python; columnar: for any two CSV/TSV files. Same results either way.",
@@ -114,6 +118,7 @@ def diff(
     if output.value in PATCH_OUTPUTS:
         return print_patch(output.value, source, target, source_format, target_format, coerce, options, subtree,
                            quiet, color)
+    documents = None
     with StageProgress() as progress:
         result = None
         if wants_columnar(engine.value, source, target, source_format, target_format, subtree):
@@ -126,13 +131,15 @@ def diff(
             check_subtree(source_doc, target_doc, subtree)
             progress("comparing")
             result = diff_documents(source_doc, target_doc, options, subtree)
+            documents = (source_doc, target_doc)
     if not quiet:
         for warning in result.warnings:
             sys.stderr.write(f"nervsync: warning: {warning}\n")
-        if output is Output.JSON:
-            sys.stdout.write(to_json(diff_report(result, source, target)))
-        elif output is Output.YAML:
-            sys.stdout.write(to_yaml(diff_report(result, source, target)))
+        if output in (Output.JSON, Output.YAML):
+            report = diff_report(result, source, target)
+            if positions and documents is not None:
+                add_positions(report, result, *documents)
+            sys.stdout.write((to_json if output is Output.JSON else to_yaml)(report))
         else:
             console = make_console(color=color)
             if output is Output.SUMMARY:

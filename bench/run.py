@@ -153,7 +153,7 @@ def engine_flag_supported() -> bool:
 def columnar_command(source: Path, target: Path, engine: str) -> list[str]:
     """``nervsync diff --engine ENGINE -o json``, or the library call when the CLI lacks the flag."""
     if engine_flag_supported():
-        return nervsync("diff", "--engine", engine, str(source), str(target), "-o", "json", "--no-positions")
+        return nervsync("diff", "--engine", engine, str(source), str(target), "-o", "json")
     code = (
         "import sys,json; from nervsync_cli.columnar import diff_tables;"
         "d=diff_tables(sys.argv[1],sys.argv[2]); print(json.dumps({'summary': d.summary().to_dict()}))"
@@ -200,7 +200,7 @@ def bench_size(size: int, formats: list[str], runs: int, data: Path, peers: bool
         src, tgt = folder / f"source.{fmt}", folder / f"target.{fmt}"
         label = f"{fmt} {size:,}"
         floor = measure([sys.executable, "-c", FLOOR[fmt], str(src), str(tgt)], runs)
-        diff = measure(nervsync("diff", str(src), str(tgt), "-o", "json", "--no-positions"), runs)
+        diff = measure(nervsync("diff", str(src), str(tgt), "-o", "json"), runs)
         verdict = check_truth(diff.last.stdout, truth, label)
         if verdict != "ok":
             problems.append(verdict)

@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _diff_json(*args: str) -> dict[str, object]:
-    result = subprocess.run([sys.executable, "-m", "nervsync_cli", "diff", *args, "-o", "json"],
+    result = subprocess.run([sys.executable, "-m", "nervsync_cli", "diff", *args, "-o", "json", "--positions"],
                             capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 1, result.stderr
     report: dict[str, object] = json.loads(result.stdout)

@@ -97,8 +97,9 @@ def diff(
     config: ConfigOpt = None,
     check: CheckOpt = None,
     positions: Annotated[bool, typer.Option(
-        "--positions/--no-positions", help="json/yaml: give each change's file, line and column on both sides.",
-    )] = True,
+        "--positions/--no-positions", help="json/yaml: give each change's file, line and column on both sides "
+        "(the python engine; nervsync check always gives them).",
+    )] = False,
     engine: Annotated[Engine, typer.Option(
         "--engine", help="auto: the columnar engine (polars) for CSV/TSV tables of 48 MiB and more "
         "together, else python; python; columnar: for any two CSV/TSV files. Same results either way.",

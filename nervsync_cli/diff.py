@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import operator
 from collections import defaultdict, deque
 from collections.abc import Sequence
-from typing import Any
+from itertools import chain, compress, repeat
+from typing import Any, cast
 
 from .errors import InputError
 from .identity import Identity, Side, index_items, match_segment
 from .model import MISSING, Change, ChangeKind, Diff, DiffOptions, Document
 from .paths import Field, Index, Path, format_path, matches
 from .tree import get_at
-from .values import identical, identical_pairs, match_key, scalars_equal
+from .values import identical, identical_each, match_key, scalars_equal
 
 _TABLE_FORMATS = frozenset({"csv", "tsv"})
 # Largest table (items x items, after trimming the common head and tail) of the exact LCS; bigger
@@ -185,20 +187,29 @@ class _Walker:
                     s_index: dict[str, int], t_index: dict[str, int]) -> None:
         """:meth:`keyed` for a one-field key of plain strings: the same changes in the same order.
 
-        Unchanged records (nearly all, usually) are recognised in bulk (:func:`values.identical_pairs`)
-        without a Python call per record; only the others are walked field by field.
+        Unchanged records (nearly all, usually) are recognised in bulk (:func:`values.identical_each`)
+        and every pass over all the records runs in C (``map``, ``compress``): Python code runs only
+        for the records that were added, removed or changed.
         """
-        get = t_index.get
-        matched = [(key, i, get(key)) for key, i in s_index.items()]
-        same = iter(identical_pairs(s, t, [(i, j) for _, i, j in matched if j is not None]))
-        for key, i, j in matched:
+        keys = list(s_index)
+        positions = list(s_index.values())
+        targets = list(map(t_index.get, keys))
+        present = list(map(operator.is_not, targets, repeat(None)))
+        both = list(compress(range(len(keys)), present))
+        t_positions = cast("list[int]", list(compress(targets, present)))
+        same = identical_each(list(map(s.__getitem__, compress(positions, present))),
+                              list(map(t.__getitem__, t_positions)))
+        removed = compress(range(len(keys)), map(operator.not_, present))
+        changed = compress(both, map(operator.not_, same))
+        for k in sorted(chain(removed, changed)):
+            step = match_segment(fields, (keys[k],))
+            j = targets[k]
             if j is None:
-                self.emit(ChangeKind.REMOVED, (*path, match_segment(fields, (key,))), source=s[i])
-            elif not next(same):
-                self.node(s[i], t[j], (*path, match_segment(fields, (key,))))
-        for key, j in t_index.items():
-            if key not in s_index:
-                self.emit(ChangeKind.ADDED, (*path, match_segment(fields, (key,))), target=t[j])
+                self.emit(ChangeKind.REMOVED, (*path, step), source=s[positions[k]])
+            else:
+                self.node(s[positions[k]], t[j], (*path, step))
+        for key, j in compress(t_index.items(), map(operator.not_, map(s_index.__contains__, t_index))):
+            self.emit(ChangeKind.ADDED, (*path, match_segment(fields, (key,))), target=t[j])
 
     def positional(self, s: list[Any], t: list[Any], path: Path) -> None:
         for i, (s_item, t_item) in enumerate(zip(s, t)):

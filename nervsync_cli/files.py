@@ -49,10 +49,13 @@ def decode(raw: bytes, name: str) -> tuple[str, bool]:
         InputError: the bytes are not UTF-8; names the line and the offending byte.
     """
     bom = raw.startswith(_BOM)
-    if bom:
-        raw = raw[len(_BOM):]
+    return utf8_text(raw[len(_BOM):] if bom else raw, name), bom
+
+
+def utf8_text(raw: bytes, name: str) -> str:
+    """:func:`decode` of bytes without a byte order mark."""
     try:
-        return raw.decode("utf-8"), bom
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
@@ -90,14 +93,15 @@ def load_document(spec: str, format_name: str | None = None, *, coerce: bool = F
                              "(name it with --source-format or --target-format)")
         fmt = found
     raw = read_bytes(spec)
-    text, bom = decode(raw, name)
+    bom = raw.startswith(_BOM)
+    body = raw[len(_BOM):] if bom else raw
     if format_name is None and spec == STDIN:
-        fmt = get_format(_sniff_format_name(text))
+        fmt = get_format(_sniff_format_name(utf8_text(body, name)))
     with gc_paused(freeze=freeze_gc):
         if isinstance(fmt, JsonFormat):
-            document = fmt.load_bytes(raw[len(_BOM):] if bom else raw, text, name)
+            document = fmt.load_bytes(body, name, lambda: utf8_text(body, name))
         else:
-            document = fmt.load(text, name, coerce=coerce)
+            document = fmt.load(utf8_text(body, name), name, coerce=coerce)
     return dataclasses.replace(document, bom=bom) if bom else document
 
 

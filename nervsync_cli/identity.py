@@ -76,8 +76,9 @@ class Identity:
         self.path_rules = [rule for rule in options.keys if rule.pattern is not None]
         self.auto_keys = options.auto_keys
         self.stream = stream
-        # Plain key texts computed by the last choose(), for keyed() to index without recomputing.
+        # Plain key texts and their index computed by the last choose(), for keyed() to reuse.
         self._plain: dict[tuple[int, str], tuple[Sequence[Any], list[str] | None]] = {}
+        self._index: dict[tuple[int, str], tuple[Sequence[Any], dict[str, int] | None]] = {}
 
     def explicit_rule(self, path: Path) -> KeyRule | None:
         """The ``--key PATH=FIELDS`` rule naming this list, if any.
@@ -99,6 +100,7 @@ class Identity:
             DuplicateKeyError: an explicit key is not unique on one side.
         """
         self._plain.clear()
+        self._index.clear()
         rule = self.explicit_rule(path)
         if rule is not None:
             self._require(rule.fields, path, sides)
@@ -122,10 +124,8 @@ class Identity:
         return None
 
     def _unique(self, items: Sequence[Any], fields: tuple[str, ...]) -> bool:
-        if len(fields) == 1:
-            keys = self.plain_keys(items, fields[0])
-            if keys is not None:
-                return len(set(keys)) == len(keys)
+        if len(fields) == 1 and self.plain_keys(items, fields[0]) is not None:
+            return self._indexed(items, fields[0]) is not None
         return _unique_keys(items, fields)
 
     def plain_keys(self, items: Sequence[Any], field: str) -> list[str] | None:
@@ -138,8 +138,16 @@ class Identity:
         return keys
 
     def plain_index(self, items: Sequence[Any], field: str) -> dict[str, int] | None:
-        """:func:`plain_index`, from the key texts :meth:`choose` already computed."""
-        return plain_index(items, field, self.plain_keys(items, field))
+        """:func:`plain_index`, remembered from the last :meth:`choose` for the same list."""
+        return self._indexed(items, field)
+
+    def _indexed(self, items: Sequence[Any], field: str) -> dict[str, int] | None:
+        known = self._index.get((id(items), field))
+        if known is not None and known[0] is items:
+            return known[1]
+        index = plain_index(items, field, self.plain_keys(items, field))
+        self._index[(id(items), field)] = (items, index)
+        return index
 
     @staticmethod
     def _require(fields: tuple[str, ...], path: Path, sides: Sequence[Side]) -> None:

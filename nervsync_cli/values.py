@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 from collections.abc import Sequence
+from itertools import compress
 from typing import Any
 
 import orjson
@@ -52,22 +54,21 @@ def _same_bytes(a: Any, b: Any) -> bool:
 _CHUNK = 256
 
 
-def identical_pairs(s: Sequence[Any], t: Sequence[Any], pairs: Sequence[tuple[int, int]]) -> list[bool]:
-    """``[identical(s[i], t[j]) for i, j in pairs]``, in bulk.
+def identical_each(xs: Sequence[Any], ys: Sequence[Any]) -> list[bool]:
+    """``[identical(x, y) for x, y in zip(xs, ys)]``, in bulk.
 
     ``==`` per pair first (a C-level compare); the pairs found equal are then confirmed by one
     orjson dump of a whole chunk of them per side (``==`` calls ``True`` and ``1`` equal, their
     bytes do not). Only a chunk whose bytes differ is checked pair by pair.
     """
-    same = [s[i] == t[j] for i, j in pairs]
-    equal = [k for k, flag in enumerate(same) if flag]
+    same = list(map(operator.eq, xs, ys))
+    equal = list(compress(range(len(same)), same))
     for start in range(0, len(equal), _CHUNK):
         chunk = equal[start:start + _CHUNK]
-        if _same_bytes([s[pairs[k][0]] for k in chunk], [t[pairs[k][1]] for k in chunk]):
+        if _same_bytes(list(map(xs.__getitem__, chunk)), list(map(ys.__getitem__, chunk))):
             continue
         for k in chunk:
-            i, j = pairs[k]
-            same[k] = identical(s[i], t[j])
+            same[k] = identical(xs[k], ys[k])
     return same
 
 

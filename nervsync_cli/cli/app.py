@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -112,6 +113,28 @@ def run(argv: Sequence[str]) -> int:
     return code
 
 
+_KEPT: list[object] = []
+
+
+def keep_until_exit(*trees: object) -> None:
+    """Let the operating system reclaim these loaded documents when :func:`main` ends the process.
+
+    Freeing a tree object by object costs about 0.2 s per 100,000-record file, after the work is done.
+    """
+    _KEPT.extend(trees)
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
-    """Console-script entry point."""
-    sys.exit(run(sys.argv[1:] if argv is None else argv))
+    """Console-script entry point.
+
+    Ends with ``os._exit`` once the output is flushed, so the documents held by
+    :func:`keep_until_exit` are not freed one object at a time. Every file nervsync writes is
+    complete (written, synced and renamed) and every store committed before a command returns.
+    """
+    code = run(sys.argv[1:] if argv is None else argv)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        code = code or ExitStatus.ERROR
+    os._exit(code)

@@ -20,7 +20,7 @@ from ..render.diff_table import render_diff_table, render_summary
 from ..render.progress import StageProgress
 from ..render.report import diff_report, to_json, to_yaml
 from ..tree import get_at
-from .app import app
+from .app import app, keep_until_exit
 from .options import (
     CheckOpt,
     Coerce,
@@ -53,6 +53,7 @@ def load_pair(source: str, target: str, source_format: str | None, target_format
     source_doc = load_document(source, source_format, coerce=coerce, freeze_gc=True)
     progress(f"loading {target}")
     target_doc = load_document(target, target_format, coerce=coerce, freeze_gc=True)
+    keep_until_exit(source_doc, target_doc)
     return as_streams(source_doc, target_doc)
 
 

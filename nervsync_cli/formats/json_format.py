@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import json.decoder
 import json.scanner
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -30,7 +31,6 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 _SLOW: Any = object()
-_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 
 
 def fast_loads(source: bytes | str) -> Any:
@@ -43,7 +43,10 @@ def fast_loads(source: bytes | str) -> Any:
       writes one per key plus those inside strings (which it never escapes), so the input and the
       re-serialised tree hold the same number of colons exactly when no key was dropped — unless
       the input spells a colon as ``\\u003a``, which sends it to the exact path;
-    * it turns integers beyond 64 bits into floats: any run of 19 digits sends it to the exact path;
+    * it turns integers beyond 64 bits into floats, of magnitude 2**63 or more, which it writes
+      back with an exponent (``1.8446744073709552e+19``): a digit before ``e+`` in the
+      re-serialised tree sends it to the exact path (so does a float of 1e16 or more in the input,
+      and such text inside a string: the exact path is slower, never wrong);
     * it refuses what the stdlib accepts (NaN, lone surrogates, deep nesting): its error does too.
     """
     data_bytes = source.encode("utf-8") if isinstance(source, str) else source
@@ -51,17 +54,26 @@ def fast_loads(source: bytes | str) -> Any:
         data = orjson.loads(data_bytes)
     except orjson.JSONDecodeError:
         return _SLOW
-    if b"\\u003a" in data_bytes or b"\\u003A" in data_bytes:
-        return _SLOW
-    if b"0" * 19 in data_bytes.translate(_DIGITS_AS_ZERO):
+    if b"\\u003" in data_bytes and (b"\\u003a" in data_bytes or b"\\u003A" in data_bytes):
         return _SLOW
     try:
         dumped = orjson.dumps(data)
     except (orjson.JSONEncodeError, TypeError):
         return _SLOW
-    if dumped.count(b":") != data_bytes.count(b":"):
+    if _has_exponent(dumped) or dumped.count(b":") != data_bytes.count(b":"):
         return _SLOW
     return data
+
+
+def _has_exponent(dumped: bytes) -> bool:
+    """Whether orjson wrote some number as ``…e+NN`` (orjson never escapes ``e`` or ``+`` in strings)."""
+    # ``+`` is rare and found by memchr; a search for ``e+`` would stop at every ``e``.
+    pos = dumped.find(b"+")
+    while pos != -1:
+        if dumped[pos - 1:pos] == b"e" and dumped[pos - 2:pos - 1].isdigit():
+            return True
+        pos = dumped.find(b"+", pos + 1)
+    return False
 
 
 def line_col(text: str, pos: int) -> tuple[int, int]:
@@ -93,6 +105,26 @@ def _locate_duplicate(text: str) -> tuple[int, str]:
     return found[0]
 
 
+def _exact_loads(text: str, name: str) -> Any:
+    """The standard library's parse, raising nervsync's errors with line and column."""
+    try:
+        return json.loads(text, object_pairs_hook=_unique_pairs)
+    except json.JSONDecodeError as exc:
+        message = exc.msg[0].lower() + exc.msg[1:]
+        raise InputError(name, f"invalid JSON: {message}", exc.lineno, exc.colno) from None
+    except _DuplicateKey as exc:
+        try:
+            pos, key = _locate_duplicate(text)
+        except RecursionError:
+            # The pure-Python scanner needs more stack than the C one; the key is still known.
+            raise DuplicateKeyError(name, f"duplicate key {exc.key!r} in one object") from None
+        line, col = line_col(text, pos)
+        raise DuplicateKeyError(name, f"duplicate key {key!r} in one object", line, col) from None
+    except RecursionError:
+        # The C scanner recurses once per level; a hostile or broken file must not crash us.
+        raise InputError(name, "invalid JSON: nested too deeply") from None
+
+
 class JsonFormat:
     """JSON files (``.json``)."""
 
@@ -101,32 +133,25 @@ class JsonFormat:
 
     def load(self, text: str, name: str, *, coerce: bool = False) -> Document:
         """Parse JSON; a repeated key inside one object is an error, not last-one-wins."""
-        return self.load_bytes(None, text, name)
-
-    def load_bytes(self, raw: bytes | None, text: str, name: str) -> Document:
-        """:meth:`load`, given the file's UTF-8 bytes too (without a byte order mark), parsed as they are."""
         if not text or text.isspace():  # (``text.strip()`` would copy the whole file)
             raise InputError(name, "file is empty")
-        data = fast_loads(raw if raw is not None else text)
-        if data is not _SLOW:
-            return Document(data=data, name=name, format=self.name, text=text)
-        try:
-            data = json.loads(text, object_pairs_hook=_unique_pairs)
-        except json.JSONDecodeError as exc:
-            message = exc.msg[0].lower() + exc.msg[1:]
-            raise InputError(name, f"invalid JSON: {message}", exc.lineno, exc.colno) from None
-        except _DuplicateKey as exc:
-            try:
-                pos, key = _locate_duplicate(text)
-            except RecursionError:
-                # The pure-Python scanner needs more stack than the C one; the key is still known.
-                raise DuplicateKeyError(name, f"duplicate key {exc.key!r} in one object") from None
-            line, col = line_col(text, pos)
-            raise DuplicateKeyError(name, f"duplicate key {key!r} in one object", line, col) from None
-        except RecursionError:
-            # The C scanner recurses once per level; a hostile or broken file must not crash us.
-            raise InputError(name, "invalid JSON: nested too deeply") from None
+        data = fast_loads(text)
+        if data is _SLOW:
+            data = _exact_loads(text, name)
         return Document(data=data, name=name, format=self.name, text=text)
+
+    def load_bytes(self, raw: bytes, name: str, decode: Callable[[], str]) -> Document:
+        """:meth:`load`, given the file's bytes (without a byte order mark) and how to decode them.
+
+        The text is decoded only if a write or the exact path needs it: orjson checks that the bytes
+        are UTF-8 as it parses them.
+        """
+        if not raw or raw.isspace():
+            raise InputError(name, "file is empty")
+        data = fast_loads(raw)
+        if data is not _SLOW:
+            return Document(data=data, name=name, format=self.name, text=raw)
+        return self.load(decode(), name)
 
     def dump(self, data: Any, *, multi_document: bool = False) -> str:
         """Two-space indented JSON with a final newline, non-ASCII kept as is."""

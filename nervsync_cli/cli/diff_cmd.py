@@ -14,14 +14,12 @@ from ..errors import ExitStatus, UsageError
 from ..files import STDIN, load_document
 from ..model import MISSING, Document
 from ..paths import Path, format_path
-from ..positions import add_positions
-from ..render.console import make_console
-from ..render.diff_table import render_diff_table, render_summary
 from ..render.progress import StageProgress
 from ..render.report import diff_report, to_json, to_yaml
 from ..tree import get_at
 from .app import app, keep_until_exit
 from .options import (
+    PATCH_OUTPUTS,
     CheckOpt,
     Coerce,
     Color,
@@ -41,7 +39,6 @@ from .options import (
     path_option,
     with_config,
 )
-from .patch_cmd import PATCH_OUTPUTS, print_patch
 
 
 def load_pair(source: str, target: str, source_format: str | None, target_format: str | None,
@@ -117,7 +114,11 @@ def diff(
     """
     options, _ = with_config(diff_options(key, ignore, ignore_order, precision), config, check, source, target)
     subtree = path_option(path)
-    if output.value in PATCH_OUTPUTS:
+    # Commands, outputs and options a run does not use are imported only when used: a CLI that
+    # scripts call thousands of times should start in as little time as it can.
+    if output in PATCH_OUTPUTS:
+        from .patch_cmd import print_patch
+
         return print_patch(output.value, source, target, source_format, target_format, coerce, options, subtree,
                            quiet, color)
     documents = None
@@ -140,9 +141,14 @@ def diff(
         if output in (Output.JSON, Output.YAML):
             report = diff_report(result, source, target)
             if positions and documents is not None:
+                from ..positions import add_positions
+
                 add_positions(report, result, *documents)
             sys.stdout.write((to_json if output is Output.JSON else to_yaml)(report))
         else:
+            from ..render.console import make_console
+            from ..render.diff_table import render_diff_table, render_summary
+
             console = make_console(color=color)
             if output is Output.SUMMARY:
                 render_summary(console, result)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..config import CheckSpec
 from ..errors import UsageError
 from ..identity import parse_key_option
 from ..model import DiffOptions
 from ..paths import Path, parse_path, parse_pattern
+
+if TYPE_CHECKING:
+    from ..config import CheckSpec
 
 
 class Output(str, Enum):
@@ -24,6 +26,10 @@ class Output(str, Enum):
     JSONPATCH = "jsonpatch"
     MERGEPATCH = "mergepatch"
     UNIFIED = "unified"
+
+
+PATCH_OUTPUTS = frozenset({Output.JSONPATCH, Output.MERGEPATCH, Output.UNIFIED})
+"""``diff --output`` values that print a patch instead of a report."""
 
 
 SourceArg = Annotated[str, typer.Argument(help="SOURCE file (.json .yaml .yml .csv .tsv), or - for stdin.",

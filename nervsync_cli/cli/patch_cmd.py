@@ -112,10 +112,6 @@ def patch_command(
     return ExitStatus.OK
 
 
-PATCH_OUTPUTS = ("jsonpatch", "mergepatch", "unified")
-"""``diff --output`` values that print a patch instead of a report (see :func:`print_patch`)."""
-
-
 def print_patch(output: str, source: str, target: str, source_format: str | None, target_format: str | None,
                 coerce: bool, options: DiffOptions, subtree: Path, quiet: bool, color: bool | None) -> int:
     """``nervsync diff --output jsonpatch|mergepatch|unified``: the patch turning SOURCE into TARGET.

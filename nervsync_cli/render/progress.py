@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 import threading
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 _DELAY_SECONDS = 1.0
 
@@ -21,10 +22,7 @@ class StageProgress:
 
     def __init__(self, enabled: bool | None = None) -> None:
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self._progress = Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-            console=Console(stderr=True), transient=True,
-        )
+        self._progress: Progress | None = _bar() if self.enabled else None
         self._task: TaskID | None = None
         self._timer: threading.Timer | None = None
         # The timer thread starts the display while the main thread may be leaving: the lock makes
@@ -34,7 +32,7 @@ class StageProgress:
         self._closed = False
 
     def __enter__(self) -> StageProgress:
-        if self.enabled:
+        if self._progress is not None:
             self._task = self._progress.add_task("starting", total=None)
             self._timer = threading.Timer(_DELAY_SECONDS, self._start)
             self._timer.daemon = True
@@ -43,12 +41,12 @@ class StageProgress:
 
     def _start(self) -> None:
         with self._lock:
-            if not self._closed:
+            if not self._closed and self._progress is not None:
                 self._progress.start()
                 self._started = True
 
     def __call__(self, stage: str, current: int = 0, total: int | None = None) -> None:
-        if self._task is not None:
+        if self._task is not None and self._progress is not None:
             self._progress.update(self._task, description=stage, completed=current, total=total)
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -59,5 +57,14 @@ class StageProgress:
             self._closed = True
             # Only a display that was drawn is stopped: rich's stop() on a never-started display
             # still writes a newline to stderr, which breaks the one-line error contract.
-            if self._started:
+            if self._started and self._progress is not None:
                 self._progress.stop()
+
+
+def _bar() -> Progress:
+    # rich is imported only for a terminal: on a pipe (scripts, CI) nothing is drawn.
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                    console=Console(stderr=True), transient=True)

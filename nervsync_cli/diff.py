@@ -208,7 +208,9 @@ class _Walker:
                 self.emit(ChangeKind.REMOVED, (*path, step), source=s[positions[k]])
             else:
                 self.node(s[positions[k]], t[j], (*path, step))
-        for key, j in compress(t_index.items(), map(operator.not_, map(s_index.__contains__, t_index))):
+        # (Looking up the matched positions, small ints, is cheaper than the target's keys again.)
+        matched = set(t_positions)
+        for key, j in compress(t_index.items(), map(operator.not_, map(matched.__contains__, t_index.values()))):
             self.emit(ChangeKind.ADDED, (*path, match_segment(fields, (key,))), target=t[j])
 
     def positional(self, s: list[Any], t: list[Any], path: Path) -> None:

@@ -27,6 +27,7 @@ from nervsync_cli.locate import Locator
 from nervsync_cli.model import Diff, Document
 from nervsync_cli.paths import Field, Index, Match
 from nervsync_cli.paths import Path as TreePath
+from nervsync_cli.render.report import to_json
 from nervsync_cli.tree import get_at
 from nervsync_cli.values import identical, identical_each
 
@@ -248,3 +249,23 @@ def test_locator_finds_what_get_at_finds() -> None:
             assert locator.get_at(tree, path) is get_at(tree, path)
             index: TreePath = (Field("items"), Index(rng.randint(-3, 8)))
             assert locator.get_at(tree, index) is get_at(tree, index)
+
+
+# ---------------------------------------------------------------- reports: orjson's indentation
+
+report_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.text(max_size=5), report_values, max_size=5))
+def test_report_json_is_the_stdlib_indentation(report: dict[str, Any]) -> None:
+    try:
+        expected = json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    except ValueError:  # NaN and infinities are written as strings (tested in test_diff_cli)
+        return
+    assert to_json(report) == expected

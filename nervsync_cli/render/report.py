@@ -6,6 +6,8 @@ import json
 import math
 from typing import Any
 
+import orjson
+
 from ..model import Diff
 
 DIFF_SCHEMA_VERSION = 1
@@ -30,9 +32,31 @@ def to_json(report: dict[str, Any]) -> str:
     ``"NaN"``, ``"Infinity"`` and ``"-Infinity"`` so that the report stays valid JSON.
     """
     try:
-        return json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        # The standard library's C encoder runs only without indentation; this pass also checks
+        # for non-finite numbers.
+        compact = json.dumps(report, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except ValueError:
         return json.dumps(_finite(report), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    indented = _orjson_indented(report, compact)
+    if indented is not None:
+        return indented
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+
+
+def _orjson_indented(report: dict[str, Any], compact: str) -> str | None:
+    """orjson's indented form of ``report`` when it is the standard library's, byte for byte.
+
+    The standard library indents in pure Python: 0.5 s or more for a report of 20,000 changes,
+    against a few milliseconds in orjson. Both indent alike; they may spell a number differently
+    (``1e-07`` and ``1e-7``). Equal compact forms mean every value is spelled alike, so the
+    indented forms are equal too; otherwise (or if orjson refuses a value) ``None``.
+    """
+    try:
+        if orjson.dumps(report) != compact.encode("utf-8"):
+            return None
+        return orjson.dumps(report, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
+    except (orjson.JSONEncodeError, TypeError, UnicodeEncodeError):
+        return None
 
 
 def _finite(value: Any) -> Any:

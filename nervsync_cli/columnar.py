@@ -1,11 +1,11 @@
 """The columnar engine: ``nervsync diff`` of big CSV/TSV tables with polars doing the bulk work.
 
 The default (python) engine loads every row as a dict and compares dicts. Here polars parses both
-files (multi-threaded, in Rust), joins the rows by key and compares whole rows at once; Python sees
-only the rows that differ, and those go through the very same walker as the python engine. So the
-result is the python engine's :class:`~nervsync_cli.model.Diff` — the same changes in the same order
-with the same paths and values, the same warnings, the same errors — with memory held by polars'
-string columns, not by Python objects.
+files at once (multi-threaded, in Rust, each file read once), joins the rows by key and compares
+whole rows at once; Python sees only the rows that differ, and those go through the very same walker
+as the python engine. So the result is the python engine's :class:`~nervsync_cli.model.Diff` — the
+same changes in the same order with the same paths and values, the same warnings, the same errors —
+with memory held by polars' string columns, not by Python objects.
 
 Exactness comes first. polars reads CSV a little differently from Python's ``csv`` module in a few
 corners (blank lines, short rows, a lone ``\\r`` as a line end, a dialect without doubled quotes);
@@ -16,18 +16,21 @@ it, so their messages are its messages; a duplicate explicit key is reported her
 the python engine does.
 
 How a whole row is compared: each row is packed into one string, its cells joined by the unit
-separator (U+001F) in one shared column order. A table where some cell holds that character is left
-to the python engine, so the packing is injective: two rows are equal exactly when their packed
-strings are. One string per row keeps memory near the size of the files (polars string views), and
-the rows that differ are unpacked in Python without reading the files again.
+separator (U+001F) in one shared column order. A file holding that byte anywhere is left to the
+python engine, so the packing is injective: two rows are equal exactly when their packed strings
+are. One string per row keeps memory near the size of the files (polars string views). The key
+texts are joined carrying row positions only (by binary search when SOURCE's keys increase down the
+file, else by a hash join), the packed rows of each matched pair are compared where they lie, and the
+rows that differ are unpacked in Python without reading the files again.
 
-How rows that polars and ``csv`` might split differently are caught: a lone carriage return (a line
-end to ``csv``, a character to polars) shows up inside a cell, and a cell over ``csv``'s field size
-limit by its length. polars pads a short row with empty cells and reads a blank line as a row of
-empty cells, where ``csv`` raises or skips: both leave the row's last cell empty, and only then are
-the file's delimiter bytes counted. Outside quotes a row of W columns holds exactly W-1 of them, so
-the count must equal (rows + 1) x (W - 1) plus the delimiters inside cells. A long row, a stray
-quote and text after a closing quote are polars errors.
+How rows that polars and ``csv`` might split differently are caught, in the same pass that packs
+them: a lone carriage return (a line end to ``csv``, a character to polars) shows up inside a cell,
+and a cell over ``csv``'s field size limit by its length. polars pads a short row with empty cells
+and reads a blank line as a row of empty cells, where ``csv`` raises or skips: both leave the row's
+last cell (in the file's column order) empty, and only then are the file's delimiter bytes counted.
+Outside quotes a row of W columns holds exactly W-1 of them, so the count must equal
+(rows + 1) x (W - 1) plus the delimiters inside cells. A long row, a stray quote and text after a
+closing quote are polars errors.
 """
 
 from __future__ import annotations
@@ -36,9 +39,11 @@ import codecs
 import csv
 import importlib.util
 import io
+import mmap
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .diff import _Walker, diff_documents
@@ -65,7 +70,10 @@ _MANIFEST_FIELDS: tuple[tuple[str, ...], ...] = (
 )
 _T = TypeVar("_T")
 _SEP = "\x1f"
-_POS = "__nervsync_pos"
+# Names of the engine's own columns next to the header's: they hold the unit separator, which no
+# header cell can (a file holding it is left to the python engine).
+_ROW, _BAD, _SUSPECT = _SEP + "row", _SEP + "bad", _SEP + "suspect"
+_POS = "pos"
 
 
 class Unsupported(Exception):
@@ -112,7 +120,6 @@ class _Table:
     delimiter: str
     quotechar: str
     header: list[str]
-    has_return: bool  # the file holds a carriage return somewhere
 
 
 def _prefix(spec: str) -> tuple[str, bool]:
@@ -134,14 +141,13 @@ def _prefix(spec: str) -> tuple[str, bool]:
     return text, complete
 
 
-def _bytes_present(spec: str, needles: tuple[bytes, ...]) -> list[bool]:
-    """Which of these single bytes occur in a file (memchr scans of chunks)."""
-    found = [False] * len(needles)
-    with open(spec, "rb", buffering=0) as handle:
-        while not all(found) and (chunk := handle.read(_CHUNK)):
-            for k, needle in enumerate(needles):
-                found[k] = found[k] or needle in chunk
-    return found
+def _byte_present(spec: str, needle: bytes) -> bool:
+    """Whether a byte occurs in a file: a memchr over a read-only mapping, no copy into Python."""
+    with open(spec, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            return False
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            return view.find(needle) >= 0
 
 
 def _count_bytes(spec: str, byte: bytes) -> int:
@@ -184,10 +190,9 @@ def _open(spec: str, format_name: str) -> _Table:
     if len(header) < 2:
         # One column: a blank line would not change the delimiter count, so it cannot be told apart.
         raise Unsupported("single-column table")
-    has_separator, has_return = _bytes_present(spec, (_SEP.encode("ascii"), b"\r"))
-    if has_separator:
+    if _byte_present(spec, _SEP.encode("ascii")):
         raise Unsupported(f"{spec}: holds the unit separator the packed rows are joined with")
-    return _Table(spec, format_name, delimiter, quotechar, header, has_return)
+    return _Table(spec, format_name, delimiter, quotechar, header)
 
 
 def _pack(columns: Sequence[str]) -> pl.Expr:
@@ -209,46 +214,89 @@ def _polars_call(name: str, call: Callable[[], _T]) -> _T:
         raise Unsupported(f"{name}: polars: {exc}") from None
 
 
-class _Side:
-    """One table: its scans, its key texts, and how its rows are unpacked."""
+def _scan(table: _Table) -> pl.LazyFrame:
+    """The file as polars reads it: every cell a string, exactly as written (no nulls, no types)."""
+    import polars as pl
 
-    def __init__(self, table: _Table, order: Sequence[str], coerce: bool) -> None:
+    frame = pl.scan_csv(table.name, separator=table.delimiter, quote_char=table.quotechar, has_header=True,
+                        infer_schema=False, empty_string_is_null=False, truncate_ragged_lines=False,
+                        raise_if_empty=False, encoding="utf8")
+    if frame.collect_schema().names() != table.header:
+        raise Unsupported(f"{table.name}: polars read another header")
+    return frame
+
+
+def _rows_query(table: _Table, order: Sequence[str], columns: Sequence[str]) -> pl.LazyFrame:
+    """One pass over a file: these key columns' cells, the packed row, and per-row sanity flags.
+
+    ``bad``: the row may be read differently by ``csv`` (a carriage return in a cell, a cell maybe
+    over the field size limit); ``suspect``: its last cell is empty (a padded short row or a blank
+    line, or just an empty cell).
+    """
+    import polars as pl
+
+    suspect = pl.col(table.header[-1]) == ""
+    row = pl.col(_ROW)
+    # (A line end polars reads as CRLF or LF never reaches a cell: only a lone or quoted ``\r`` does.)
+    bad = (row.str.len_bytes() > csv.field_size_limit()) | row.str.contains("\r", literal=True)
+    # Two steps, so that the rows are packed once and the flags read the packed column.
+    packed = _scan(table).select(*columns, _pack(order).alias(_ROW), suspect.alias(_SUSPECT))
+    return packed.with_columns(bad.alias(_BAD))
+
+
+def _load(tables: tuple[_Table, _Table], orders: tuple[Sequence[str], Sequence[str]],
+          columns: tuple[Sequence[str], Sequence[str]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Both files read at once (each query streams on its own, so the two share the cores)."""
+    import polars as pl
+
+    def run() -> tuple[pl.DataFrame, pl.DataFrame]:
+        queries = [_rows_query(table, order, cols) for table, order, cols in zip(tables, orders, columns)]
+        source, target = pl.collect_all(queries, engine="streaming")
+        # One chunk each: gathers by position then index the rows directly.
+        return source.rechunk(), target.rechunk()
+
+    return _polars_call(f"{tables[0].name}, {tables[1].name}", run)
+
+
+class _Side:
+    """One table once read: its packed rows, its key texts, and how its rows are unpacked."""
+
+    def __init__(self, table: _Table, order: Sequence[str], frame: pl.DataFrame, coerce: bool) -> None:
         self.table = table
         self.name = table.name
-        self.order = list(order)  # the column order rows are packed in (shared by both sides)
         self.coerce = coerce
-        self.height = 0
-        self._cells: pl.DataFrame | None = None
+        self.height = frame.height
+        self.rows = frame[_ROW]  # packed in ``order``, the column order shared by both sides
+        self._cells = {column: frame[column] for column in frame.columns if not column.startswith(_SEP)}
         self._keys: dict[str, pl.Series] = {}
+        self._increasing: dict[str, bool] = {}
+        self._bad = bool(frame[_BAD].any())
+        self._suspect = bool(frame[_SUSPECT].any())
+        position = {column: k for k, column in enumerate(order)}
+        # Rows packed in another column order than the file's: cells are put back in header order.
+        self._unpack = None if list(order) == table.header else itemgetter(*map(position.__getitem__, table.header))
 
-    def scan(self) -> pl.LazyFrame:
-        import polars as pl
+    def check(self) -> None:
+        """Prove that ``csv`` splits this file into the same rows and cells as polars did.
 
-        table = self.table
-        frame = pl.scan_csv(table.name, separator=table.delimiter, quote_char=table.quotechar, has_header=True,
-                            infer_schema=False, empty_string_is_null=False, truncate_ragged_lines=False,
-                            raise_if_empty=False, encoding="utf8")
-        if frame.collect_schema().names() != table.header:
-            raise Unsupported(f"{table.name}: polars read another header")
-        return frame
-
-    def load_key_cells(self, columns: Sequence[str]) -> None:
-        """Read the first candidate key column (a projected scan: cheap) and the row count.
-
-        Other candidate columns are read when the choice of key gets to them (:meth:`key`).
+        Raises:
+            Unsupported: a row ``csv`` may read differently, a blank line or a short row.
         """
-        import polars as pl
+        if self._bad:
+            raise Unsupported(f"{self.name}: a row that csv may read differently")
+        if self._suspect:
+            self._check_delimiters()
 
-        def read() -> pl.DataFrame:
-            return self.scan().select(pl.len().alias(_POS), *columns[:1]).collect(engine="streaming") \
-                if not columns else self.scan().select(*columns[:1]).collect(engine="streaming")
-
-        cells = _polars_call(self.name, read)
-        if columns:
-            self.height = cells.height
-            self._cells = cells
-        else:
-            self.height = int(cells[_POS][0]) if cells.height else 0
+    def _check_delimiters(self) -> None:
+        """Rows with an empty last cell exist: prove by counting delimiters that none is a short row."""
+        table = self.table
+        width = len(table.header)
+        delimiter = table.delimiter
+        in_cells = int(self.rows.str.count_matches(delimiter, literal=True).sum() or 0)
+        in_header = sum(cell.count(delimiter) for cell in table.header)
+        expected = (self.height + 1) * (width - 1) + in_header + in_cells
+        if _count_bytes(table.name, delimiter.encode("ascii")) != expected:
+            raise Unsupported(f"{table.name}: blank lines or short rows")
 
     def has(self, fields: Sequence[str]) -> bool:
         """Every row carries these fields as scalars (``key_of`` is not None): plain header columns."""
@@ -259,9 +307,10 @@ class _Side:
         import polars as pl
 
         if field not in self._keys:
-            if self._cells is None or field not in self._cells.columns:
-                more = _polars_call(self.name, lambda: self.scan().select(field).collect(engine="streaming"))
-                self._cells = more if self._cells is None else self._cells.with_columns(more[field])
+            if field not in self._cells:
+                # A column the choice of key reached beyond the ones read with the rows: a narrow scan.
+                more = _polars_call(self.name, lambda: _scan(self.table).select(field).collect(engine="streaming"))
+                self._cells[field] = more[field]
             cells = self._cells[field]
             if self.coerce:
                 cells = pl.Series(field, [key_text(coerce_cell(cell)) for cell in cells.to_list()], pl.String)
@@ -269,6 +318,7 @@ class _Side:
         return self._keys[field]
 
     def keys(self, fields: Sequence[str]) -> pl.DataFrame:
+        """The key texts of every row, as columns ``k0``, ``k1``..."""
         import polars as pl
 
         return pl.DataFrame([self.key(field).alias(f"k{i}") for i, field in enumerate(fields)])
@@ -280,62 +330,28 @@ class _Side:
         if not self.has(fields):
             return False
         if len(fields) == 1:
-            return bool(self.key(fields[0]).n_unique() == self.height)
+            return self.increasing(fields[0]) or bool(self.key(fields[0]).n_unique() == self.height)
         return bool(self.keys(fields).is_unique().all())
 
-    def rows(self, fields: tuple[str, ...] | None, position: str, packed: str) -> pl.LazyFrame:
-        """Key texts (``k0``..., or none), position and packed row of every row, plus sanity flags.
+    def increasing(self, field: str) -> bool:
+        """The key texts of a column strictly increase down the file (so they are distinct).
 
-        ``bad``: the row may be read differently by ``csv`` (a carriage return in a cell, a cell
-        maybe over the field size limit); ``suspect``: its last cell is empty (a padded short row or
-        a blank line, or just an empty cell).
+        One comparison per row, where hashing every key would cost several times more; exports are
+        often sorted by their key.
         """
-        import polars as pl
-
-        row = _pack(self.order)
-        bad = row.str.len_bytes() > csv.field_size_limit()
-        if self.table.has_return:
-            bad = bad | row.str.contains("\r", literal=True)
-        frame = self.scan().with_row_index(position)
-        keys: list[pl.Expr] = []
-        if fields is not None and not self.coerce:
-            keys = [pl.col(field).alias(f"k{i}") for i, field in enumerate(fields)]
-        frame = frame.select(*keys, position, row.alias(packed), bad.alias("bad"),
-                             row.str.ends_with(_SEP).alias("suspect"))
-        if fields is not None and self.coerce:
-            texts = self.keys(fields).with_row_index(position)
-            frame = frame.join(texts.lazy(), on=position, how="left")
-        return frame
+        if field not in self._increasing:
+            texts = self.key(field)
+            self._increasing[field] = texts.len() < 2 or bool((texts.slice(1) > texts.slice(0, texts.len() - 1)).all())
+        return self._increasing[field]
 
     def row(self, packed: str) -> dict[str, Any]:
         """The row as the python engine loads it: header order, cells as strings or coerced."""
-        cells = dict(zip(self.order, packed.split(_SEP)))
+        cells = packed.split(_SEP)
+        if self._unpack is not None:
+            cells = self._unpack(cells)
         if self.coerce:
-            return {column: coerce_cell(cells[column]) for column in self.table.header}
-        return {column: cells[column] for column in self.table.header}
-
-    def check_suspects(self) -> None:
-        """Rows with an empty last cell exist: prove by counting delimiters that none is a short row.
-
-        Raises:
-            Unsupported: a blank line or a short row (or the count cannot be made).
-        """
-        import polars as pl
-
-        table = self.table
-        width = len(table.header)
-        delimiter = table.delimiter
-
-        def inside() -> int:
-            query = self.scan().select(_pack(self.order).str.count_matches(delimiter, literal=True).sum())
-            return int(query.collect(engine="streaming").item() or 0)
-
-        in_cells = _polars_call(self.name, inside)
-        in_header = sum(cell.count(delimiter) for cell in table.header)
-        expected = (self.height + 1) * (width - 1) + in_header + in_cells
-        if _count_bytes(table.name, delimiter.encode("ascii")) != expected:
-            raise Unsupported(f"{table.name}: blank lines or short rows")
-        del pl
+            return dict(zip(self.table.header, map(coerce_cell, cells)))
+        return dict(zip(self.table.header, cells))
 
 
 def _choose(identity: Identity, sides: tuple[_Side, _Side]) -> tuple[tuple[str, ...] | None, bool]:
@@ -361,12 +377,12 @@ def _choose(identity: Identity, sides: tuple[_Side, _Side]) -> tuple[tuple[str, 
 
 
 def _key_columns(identity: Identity, options: DiffOptions, header: Sequence[str]) -> list[str]:
-    """Header columns that some rule or the automatic choice might take as the key."""
-    wanted: list[str] = []
-    for rule in options.keys:
-        wanted += rule.fields
-    wanted += identity.auto_keys
-    wanted += [field for fields in _MANIFEST_FIELDS for field in fields]
+    """Header columns read with the rows: those of ``--key`` rules and the first automatic key.
+
+    Columns the choice of key may reach after these are read when it does (:meth:`_Side.key`).
+    """
+    wanted = [field for rule in options.keys for field in rule.fields]
+    wanted += [name for name in identity.auto_keys if name in header][:1]
     return [column for column in dict.fromkeys(wanted) if column in header]
 
 
@@ -374,11 +390,11 @@ def _first_duplicate(side: _Side, fields: tuple[str, ...]) -> str | None:
     """The python engine's message for the first repeated key of one side, if any."""
     import polars as pl
 
+    if side.unique(fields):
+        return None
     keys = side.keys(fields).with_row_index(_POS)
     columns = [f"k{i}" for i in range(len(fields))]
     repeated = keys.filter(~pl.struct(columns).is_first_distinct())
-    if repeated.height == 0:
-        return None
     position = int(repeated[_POS][0])
     key = tuple(str(value) for value in keys.row(position)[1:])
     same = keys.filter(pl.all_horizontal([pl.col(c) == v for c, v in zip(columns, key)]))
@@ -387,49 +403,69 @@ def _first_duplicate(side: _Side, fields: tuple[str, ...]) -> str | None:
     return f"duplicate key {shown} in the top-level list: items [{first}] and [{position}]"
 
 
-def _compare(sides: tuple[_Side, _Side], fields: tuple[str, ...] | None, same_columns: bool) -> pl.DataFrame:
-    """Rows that differ, with what is needed to report them.
+def _pairs(sides: tuple[_Side, _Side], fields: tuple[str, ...] | None) -> pl.DataFrame:
+    """Which row of SOURCE goes with which row of TARGET: columns ``k0``..., ``i`` and ``j``.
 
-    Keyed (``fields``): the full join of the two tables on their key texts; positional (``None``):
-    on row number. Columns ``k0``..., ``i`` and ``j`` (positions, null on the side lacking the row),
-    ``a`` and ``b`` (packed rows). Sorted: rows of SOURCE by ``i``, then rows only in TARGET by ``j``.
-
-    Raises:
-        Unsupported: polars failed, or a row may read differently with ``csv``.
+    Keyed: the full join of the key texts (unique on both sides by now) with row positions only,
+    so the join never moves the packed rows. Positional: row ``p`` with row ``p``. A position is
+    null on the side lacking the row. Rows come in no particular order.
     """
     import polars as pl
 
     source, target = sides
     if fields is None:
-        left = source.rows(None, "i", "a").with_columns(pl.col("i").alias("p"))
-        right = target.rows(None, "j", "b").with_columns(pl.col("j").alias("p"))
-        on = ["p"]
-    else:
-        left, right = source.rows(fields, "i", "a"), target.rows(fields, "j", "b")
-        on = [f"k{i}" for i in range(len(fields))]
-    joined = left.join(right, on=on, how="full", coalesce=True, suffix="_t")
-    one_sided = pl.col("i").is_null() | pl.col("j").is_null()
-    # Different column sets: every common row differs (its mapping has other keys).
-    differs = one_sided | (pl.col("a") != pl.col("b")) if same_columns else pl.lit(True)
-    flagged = pl.col("bad").fill_null(False) | pl.col("bad_t").fill_null(False)
-    suspect = pl.col("suspect").fill_null(False) | pl.col("suspect_t").fill_null(False)
-    query = joined.filter(differs | flagged | suspect)
+        positions = pl.DataFrame({"p": pl.int_range(max(source.height, target.height), eager=True)})
+        return positions.select(i=pl.when(pl.col("p") < source.height).then("p"),
+                                j=pl.when(pl.col("p") < target.height).then("p"))
+    if len(fields) == 1 and source.height and source.increasing(fields[0]):
+        return _sorted_pairs(source.key(fields[0]), target.key(fields[0]))
+    on = [f"k{i}" for i in range(len(fields))]
+    left = source.keys(fields).with_row_index("i")
+    right = target.keys(fields).with_row_index("j")
+    return left.join(right, on=on, how="full", coalesce=True)
+
+
+def _sorted_pairs(source: pl.Series, target: pl.Series) -> pl.DataFrame:
+    """:func:`_pairs` when SOURCE's keys strictly increase: a binary search of each TARGET key
+    among them, cheaper than building and probing a hash table of both sides."""
+    import polars as pl
+
+    n = source.len()
+    at = source.search_sorted(target, side="left")
+    hit = (at < n) & (source.gather(at.clip(upper_bound=n - 1)) == target)
+    pairs = pl.DataFrame({"k0": target, "at": at, "hit": hit}).with_row_index("j")
+    pairs = pairs.select("k0", pl.when("hit").then("at").alias("i"), "j")
+    alone = pl.repeat(True, n, eager=True).scatter(pairs["i"].drop_nulls(), False)
+    removed = pl.DataFrame({"k0": source, "i": pl.int_range(n, eager=True, dtype=pl.get_index_type())})
+    return pl.concat([pairs, removed.filter(alone)], how="diagonal")
+
+
+def _compare(sides: tuple[_Side, _Side], fields: tuple[str, ...] | None, same_columns: bool) -> pl.DataFrame:
+    """Rows that differ, with what is needed to report them.
+
+    Columns ``k0``... (keyed only), ``i`` and ``j`` (positions, null on the side lacking the row),
+    ``a`` and ``b`` (packed rows, null likewise). Sorted: rows of SOURCE by ``i``, then rows only in
+    TARGET by ``j``.
+
+    Raises:
+        Unsupported: polars failed.
+    """
+    import polars as pl
+
+    source, target = sides
 
     def run() -> pl.DataFrame:
-        return query.collect(engine="streaming")
+        pairs = _pairs(sides, fields)
+        matched = pl.col("i").is_not_null() & pl.col("j").is_not_null()
+        both = pairs.filter(matched)
+        if same_columns:
+            both = both.filter(source.rows.gather(both["i"]) != target.rows.gather(both["j"]))
+        # Different column sets: every common row differs (its mapping has other keys).
+        found = pl.concat([pairs.filter(~matched), both]).sort("i", "j", nulls_last=True)
+        keys = [column for column in found.columns if column not in ("i", "j")]
+        return found.select(*keys, "i", "j", a=source.rows.gather(found["i"]), b=target.rows.gather(found["j"]))
 
-    found = _polars_call(f"{source.name}, {target.name}", run)
-    if found.height and bool((found["bad"].fill_null(False) | found["bad_t"].fill_null(False)).any()):
-        raise Unsupported("a row that csv may read differently")
-    suspects = found["suspect"].fill_null(False), found["suspect_t"].fill_null(False)
-    for side, flags in zip(sides, suspects):
-        if found.height and bool(flags.any()):
-            side.check_suspects()
-    if same_columns:
-        found = found.filter(pl.col("i").is_null() | pl.col("j").is_null() | (pl.col("a") != pl.col("b")))
-    keys = [c for c in found.columns if c.startswith("k") and c[1:].isdigit()]
-    found = found.select(*keys, "i", "j", "a", "b")
-    return pl.concat([found.filter(pl.col("i").is_not_null()).sort("i"), found.filter(pl.col("i").is_null()).sort("j")])
+    return _polars_call(f"{source.name}, {target.name}", run)
 
 
 def diff_tables(source: str, target: str, options: DiffOptions | None = None, *,
@@ -452,9 +488,12 @@ def diff_tables(source: str, target: str, options: DiffOptions | None = None, *,
     identity = Identity(options)
     same_columns = set(tables[0].header) == set(tables[1].header)
     orders = tables[0].header, tables[0].header if same_columns else tables[1].header
-    sides = _Side(tables[0], orders[0], coerce), _Side(tables[1], orders[1], coerce)
+    columns = (_key_columns(identity, options, tables[0].header), _key_columns(identity, options, tables[1].header))
+    frames = _load(tables, orders, columns)
+    sides = _Side(tables[0], orders[0], frames[0], coerce), _Side(tables[1], orders[1], frames[1], coerce)
+    del frames
     for side in sides:
-        side.load_key_cells(_key_columns(identity, options, side.table.header))
+        side.check()
     walker = _Walker(options, Document(None, source, formats[0]), Document(None, target, formats[1]))
     if walker.ignored(()) or (sides[0].height == sides[1].height == 0):
         return walker.diff

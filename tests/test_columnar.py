@@ -176,3 +176,24 @@ def test_cli_engines_print_the_same(generated: tuple[str, str], write: Write, ru
     python = run_cli("diff", good, ragged, "--engine", "python")
     assert (columnar.returncode, columnar.stdout, columnar.stderr) == (python.returncode, python.stdout, python.stderr)
     assert columnar.returncode == 2
+
+
+def test_short_row_in_a_file_with_other_column_order(write: Write) -> None:
+    # TARGET's rows are packed in SOURCE's column order; a padded short row shows in TARGET's own
+    # last column (here "id"), not in the last packed cell.
+    source = write("s.csv", "id,a,b\n1,x,y\n2,x,y\n")
+    target = write("t.csv", "b,a,id\ny,x,1\ny,x\n")
+    with pytest.raises(Unsupported):
+        diff_tables(source, target, options())
+    with pytest.raises(InputError, match="row has"):
+        python_engine(source, target, options())
+
+
+def test_sorted_and_unsorted_keys_join_alike(generated: tuple[str, str], write: Write) -> None:
+    # Keys increasing in SOURCE are matched by binary search, others by a hash join: SOURCE's keys
+    # here come before, between and after TARGET's.
+    source = write("s.csv", "id,v\nb,1\nd,2\nf,3\n")
+    target = write("t.csv", "id,v\ng,1\nd,2\na,3\nf,4\n")
+    same(source, target, options())
+    same(target, source, options())
+    same(generated[1], generated[0], options())

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from .errors import ApplyError
-from .identity import key_of
 from .locate import Locator
 from .model import MISSING, Op, OpKind
+from .patch.jsonpatch import copy_json
 from .paths import Field, Index, Match, Path, Segment, format_path
 from .tree import find_item, get_at
 
+_Key = tuple[tuple[str, ...], tuple[str, ...]]
 
-def _match_key(segment: Match) -> tuple[tuple[str, ...], tuple[str, ...]]:
+
+def _match_key(segment: Match) -> _Key:
     return tuple(name for name, _ in segment.fields), tuple(value for _, value in segment.fields)
 
 
@@ -45,10 +48,14 @@ def _parent(tree: Any, op: Op, locator: Locator | None = None) -> Any:
     return parent
 
 
-def _rebuild_list(items: list[Any], ops: list[Op]) -> list[Any]:
-    """Remove and insert keyed items in one pass: a key index per list, no O(n) search per op."""
-    removed: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
-    after: defaultdict[tuple[tuple[str, ...], tuple[str, ...]] | None, list[Any]] = defaultdict(list)
+def _rebuild_list(items: list[Any], ops: list[Op], locator: Locator) -> list[Any]:
+    """Remove and insert keyed items in one pass: a key index per list, no O(n) search per op.
+
+    An item is dropped if any of its keys is removed; what is added after a key follows the first
+    kept item with that key, or goes to the end if there is none.
+    """
+    removed: set[_Key] = set()
+    after: defaultdict[_Key | None, list[Any]] = defaultdict(list)
     for op in ops:
         segment = op.path[-1]
         assert isinstance(segment, Match)
@@ -58,17 +65,39 @@ def _rebuild_list(items: list[Any], ops: list[Op]) -> list[Any]:
             anchor = op.after[-1] if op.after else None
             after[_match_key(anchor) if isinstance(anchor, Match) else None].append(op.value)
     field_sets = {fields for fields, _ in removed} | {key[0] for key in after if key is not None}
+    keys = {fields: locator.keys(items, fields) for fields in field_sets}
+    dropped = _dropped(keys, removed)
+    inserts: defaultdict[int, list[Any]] = defaultdict(list)
+    for fields, item_keys in keys.items():
+        anchors = {key[1] for key in after if key is not None and key[0] == fields}
+        for position, values in enumerate(item_keys):
+            if not anchors:
+                break
+            if values in anchors and position not in dropped:
+                anchors.discard(values)
+                inserts[position].extend(after.pop((fields, values)))
     result: list[Any] = []
-    for item in items:
-        keys = [(fields, key_of(item, fields)) for fields in field_sets]
-        if any(key in removed for key in keys):
-            continue
-        result.append(item)
-        for key in keys:
-            result.extend(after.pop(key, ()))  # type: ignore[arg-type]
+    start = 0
+    for position in sorted(dropped | inserts.keys()):
+        result.extend(items[start:position])
+        if position not in dropped:
+            result.append(items[position])
+            result.extend(inserts[position])
+        start = position + 1
+    result.extend(items[start:])
     for rest in after.values():
         result.extend(rest)
     return result
+
+
+def _dropped(keys: dict[tuple[str, ...], list[tuple[str, ...] | None]], removed: set[_Key]) -> set[int]:
+    """Positions of the items one of whose keys is removed."""
+    dropped: set[int] = set()
+    for fields, item_keys in keys.items():
+        gone = {values for names, values in removed if names == fields}
+        if gone:
+            dropped.update(position for position, values in enumerate(item_keys) if values in gone)
+    return dropped
 
 
 def apply_ops(tree: Any, ops: Iterable[Op]) -> Any:
@@ -80,9 +109,12 @@ def apply_ops(tree: Any, ops: Iterable[Op]) -> Any:
     Raises:
         ApplyError: an operation's parent or item does not exist.
     """
-    by_list: defaultdict[Path, list[Op]] = defaultdict(list)
     # Keyed items are found through a per-list index, not a scan per operation (O(ops + items)).
-    locator = Locator()
+    return _apply(tree, ops, Locator())
+
+
+def _apply(tree: Any, ops: Iterable[Op], locator: Locator) -> Any:
+    by_list: defaultdict[Path, list[Op]] = defaultdict(list)
     for op in ops:
         if op.kind is OpKind.SET:
             tree = _set(tree, op, locator)
@@ -94,7 +126,7 @@ def apply_ops(tree: Any, ops: Iterable[Op]) -> Any:
         items = locator.get_at(tree, list_path)
         if not isinstance(items, list):
             raise ApplyError(f"{format_path(list_path)} is not a list")
-        items[:] = _rebuild_list(items, list_ops)
+        items[:] = _rebuild_list(items, list_ops, locator)
         locator.forget(items)
     return tree
 
@@ -122,3 +154,55 @@ def _make_mappings(tree: Any, path: Path) -> None:
         if segment.name not in node:
             node[segment.name] = {}
         node = node[segment.name]
+
+
+def applied_copy(tree: Any, ops: Sequence[Op]) -> Any:
+    """:func:`apply_ops` on a copy of ``tree``, which is left as it was; returns the new root.
+
+    Only the containers an operation edits, and those above them, are copied; the rest is shared
+    with ``tree``, so the cost follows the number of operations, not the size of the tree. Each
+    path gets its own copies: a YAML alias (one object at two paths) edited at one path does not
+    change at the other. Op values are copied too, so the result never shares them with the tree
+    they came from.
+
+    Raises:
+        ApplyError: as :func:`apply_ops`.
+    """
+    ops = [replace(op, value=copy_json(op.value)) for op in ops]
+    root = _shallow(tree)
+    made = {id(root)}
+    locator = Locator()
+    for op in ops:
+        node = root
+        for segment in op.path[:-1]:
+            position = _position(node, segment, locator)
+            if position is None:
+                break
+            child = node[position]
+            if not isinstance(child, (dict, list)):
+                break
+            if id(child) not in made:
+                child = _shallow(child)
+                node[position] = child
+                made.add(id(child))
+            node = child
+    return _apply(root, ops, locator)  # (the copies keep their items' keys: the indexes hold)
+
+
+def _shallow(node: Any) -> Any:
+    if isinstance(node, dict):
+        return dict(node)
+    if isinstance(node, list):
+        return list(node)
+    return node
+
+
+def _position(node: Any, segment: Segment, locator: Locator) -> Any:
+    """Where ``segment`` is in ``node`` (a key or an index), or ``None`` if it is not there."""
+    if isinstance(segment, Field):
+        return segment.name if isinstance(node, dict) and segment.name in node else None
+    if not isinstance(node, list):
+        return None
+    if isinstance(segment, Index):
+        return segment.index if -len(node) <= segment.index < len(node) else None
+    return locator.find_item(node, segment)

@@ -4,22 +4,26 @@
 quadratic for a sync that looks up every changed record of a 100,000-record list. A
 :class:`Locator` builds, per list and per tuple of key field names, a dict from key values to the
 first matching position (the one ``find_item`` returns), once, and answers every later lookup from
-it. A caller that replaces an item in a list tells the locator (:meth:`Locator.replaced`); a caller
-that rebuilds a list calls :meth:`Locator.forget`.
+it; the items' keys (:meth:`Locator.keys`) are kept the same way, since each pass over a large
+list costs a cache miss per item. A caller that replaces an item in a list tells the locator
+(:meth:`Locator.replaced`); a caller that rebuilds a list calls :meth:`Locator.forget`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
 from . import tree
-from .identity import field_value
+from .identity import field_value, key_of
 from .model import MISSING
 from .paths import Match, Path, Segment, key_text
 
 _SCALARS = (str, int, float, bool, type(None))
 _Names = tuple[str, ...]
 _Values = tuple[str, ...]
+_NONE = object()
 
 
 def _key(item: Any, names: _Names) -> _Values | None:
@@ -33,41 +37,83 @@ def _key(item: Any, names: _Names) -> _Values | None:
     return tuple(values)
 
 
+def plain_strings(items: Sequence[Any], name: str) -> list[str] | None:
+    """The ``name`` field of every item when each item is a plain dict holding a string there.
+
+    That is the common case of a keyed list (``id: "dev-001"``), answered by C-level passes over
+    the list; anything else (``None``) takes the general, per-item way.
+    """
+    if "." in name or set(map(type, items)) - {dict}:
+        return None
+    values: list[Any] = list(map(dict.get, items, repeat(name), repeat(_NONE)))
+    return None if set(map(type, values)) - {str} else values
+
+
+class _List:
+    """What a :class:`Locator` knows about one list, per tuple of key field names."""
+
+    __slots__ = ("indexes", "items", "keys", "strings")
+
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items  # kept, so that a list that reuses a freed list's id is noticed
+        self.strings: dict[_Names, list[str] | None] = {}
+        # A one-field key is indexed by its value, a longer one by the tuple of values.
+        self.indexes: dict[_Names, dict[Any, int]] = {}
+        self.keys: dict[_Names, list[_Values | None]] = {}
+
+    def plain(self, names: _Names) -> list[str] | None:
+        """:func:`plain_strings` of a one-field key, computed once."""
+        if len(names) != 1:
+            return None
+        if names not in self.strings:
+            self.strings[names] = plain_strings(self.items, names[0])
+        return self.strings[names]
+
+    def drop(self, names: _Names) -> None:
+        for known in (self.strings, self.indexes, self.keys):
+            known.pop(names, None)
+
+
 class Locator:
-    """Finds places in one tree by nervsync path, with an index per keyed list."""
+    """Finds places in one tree by nervsync path, with an index per keyed list.
+
+    Also hands out the keys of a list's items (:meth:`keys`), computed once per list.
+    """
 
     def __init__(self) -> None:
-        # id(list) -> (the list itself, so a reused id is noticed; names -> first position by key)
-        self._indexes: dict[int, tuple[list[Any], dict[_Names, dict[_Values, int]]]] = {}
+        self._lists: dict[int, _List] = {}
 
-    def _index(self, items: list[Any], names: _Names) -> dict[_Values, int]:
-        entry = self._indexes.get(id(items))
-        if entry is None or entry[0] is not items:
-            entry = (items, {})
-            self._indexes[id(items)] = entry
-        index = entry[1].get(names)
+    def _list(self, items: list[Any]) -> _List:
+        known = self._lists.get(id(items))
+        if known is None or known.items is not items:
+            known = _List(items)
+            self._lists[id(items)] = known
+        return known
+
+    def _index(self, items: list[Any], names: _Names) -> dict[Any, int]:
+        known = self._list(items)
+        index = known.indexes.get(names)
         if index is None:
-            index = {}
-            if len(names) == 1 and "." not in names[0]:
-                name = names[0]
-                first: dict[str, int] = {}
-                for position, item in enumerate(items):
-                    value = item.get(name, MISSING) if isinstance(item, dict) else MISSING
-                    if isinstance(value, _SCALARS):
-                        first.setdefault(value if type(value) is str else key_text(value), position)
-                index = {(key,): position for key, position in first.items()}
-            else:
-                for position, item in enumerate(items):
-                    key = _key(item, names)
-                    if key is not None:
-                        index.setdefault(key, position)
-            entry[1][names] = index
+            index = _first_positions(items, names, known.plain(names))
+            known.indexes[names] = index
         return index
+
+    def keys(self, items: list[Any], names: _Names) -> list[_Values | None]:
+        """``identity.key_of`` of every item, computed once per list (until replaced or forgotten)."""
+        known = self._list(items)
+        keys = known.keys.get(names)
+        if keys is None:
+            strings = known.plain(names)
+            keys = list(zip(strings)) if strings is not None else [key_of(item, names) for item in items]
+            known.keys[names] = keys
+        return keys
 
     def find_item(self, items: list[Any], segment: Match) -> int | None:
         """``tree.find_item``: position of the first item whose key fields have the segment's values."""
-        names = tuple(name for name, _ in segment.fields)
-        return self._index(items, names).get(tuple(value for _, value in segment.fields))
+        fields = segment.fields
+        if len(fields) == 1:
+            return self._index(items, (fields[0][0],)).get(fields[0][1])
+        return self._index(items, tuple(name for name, _ in fields)).get(tuple(value for _, value in fields))
 
     def step(self, node: Any, segment: Segment) -> Any:
         """``tree.step``: the child of ``node`` that ``segment`` names, or ``MISSING``."""
@@ -78,17 +124,40 @@ class Locator:
         return tree.get_at(data, path, self.find_item)
 
     def replaced(self, items: list[Any], position: int, old: Any) -> None:
-        """``items[position]`` was ``old`` and holds a new item now: keep the indexes right."""
-        entry = self._indexes.get(id(items))
-        if entry is None or entry[0] is not items:
+        """``items[position]`` was ``old`` and holds a new item now: keep what is known right."""
+        known = self._lists.get(id(items))
+        if known is None or known.items is not items:
             return
         new = items[position]
-        for names in list(entry[1]):
-            if _key(old, names) != _key(new, names):
-                del entry[1][names]
+        for names in {*known.strings, *known.indexes, *known.keys}:
+            if _key(old, names) != _key(new, names) or key_of(old, names) != key_of(new, names):
+                known.drop(names)
 
     def forget(self, items: list[Any]) -> None:
-        """``items`` was rebuilt (items added, removed or moved): drop its indexes."""
-        entry = self._indexes.get(id(items))
-        if entry is not None and entry[0] is items:
-            del self._indexes[id(items)]
+        """``items`` was rebuilt (items added, removed or moved): drop what is known about it."""
+        known = self._lists.get(id(items))
+        if known is not None and known.items is items:
+            del self._lists[id(items)]
+
+
+def _first_positions(items: list[Any], names: _Names, strings: list[str] | None) -> dict[Any, int]:
+    """Key values (as ``tree._matches`` compares them) to the first position holding them.
+
+    A one-field key is indexed by its value, a longer one by the tuple of values.
+    """
+    if strings is not None:
+        # Inserted from the last item to the first, so the first position of a key stays.
+        return dict(zip(reversed(strings), range(len(strings) - 1, -1, -1)))
+    index: dict[Any, int] = {}
+    if len(names) == 1 and "." not in names[0]:
+        name = names[0]
+        for position, item in enumerate(items):
+            value = item.get(name, MISSING) if isinstance(item, dict) else MISSING
+            if isinstance(value, _SCALARS):
+                index.setdefault(value if type(value) is str else key_text(value), position)
+        return index
+    for position, item in enumerate(items):
+        key = _key(item, names)
+        if key is not None:
+            index.setdefault(key if len(names) > 1 else key[0], position)
+    return index

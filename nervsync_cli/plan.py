@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .diff import diff_documents
-from .identity import key_of
 from .locate import Locator
 from .matching import MatchedPair
 from .model import (
@@ -84,13 +83,13 @@ class _Unit:
     target: Any
 
 
-def _units(diff: Diff, source: Any, target: Any, roots: tuple[Path, Path]) -> list[_Unit]:
-    """Differences as units, values taken relative to each side's root."""
+def _units(diff: Diff, source: Any, target: Any, roots: tuple[Path, Path],
+           locators: tuple[Locator, Locator]) -> list[_Unit]:
+    """Differences as units, values taken relative to each side's root (found with ``locators``)."""
     seen: set[Path] = set()
     units: list[_Unit] = []
     base = len(roots[0])
-    # One index per keyed list: a scan of the list per change made big syncs quadratic.
-    locate_source, locate_target = Locator(), Locator()
+    locate_source, locate_target = locators
     for change in diff.changes:
         path = unit_of(change.path[base:])
         if path in seen:
@@ -103,11 +102,12 @@ def _units(diff: Diff, source: Any, target: Any, roots: tuple[Path, Path]) -> li
 class _Anchors:
     """Finds, for an item new to one side, the neighbour it should follow there."""
 
-    def __init__(self, origin: Any, dest: Any) -> None:
+    def __init__(self, origin: Any, dest: Any, locate_origin: Locator, locate_dest: Locator) -> None:
         self.origin = origin
         self.dest = dest
-        self.locate_origin, self.locate_dest = Locator(), Locator()
+        self.locate_origin, self.locate_dest = locate_origin, locate_dest
         self.dest_keys: dict[tuple[Path, tuple[str, ...]], set[tuple[str, ...] | None]] = {}
+        self.origin_keys: dict[tuple[Path, tuple[str, ...]], list[tuple[str, ...] | None]] = {}
         self.origin_positions: dict[tuple[Path, tuple[str, ...]], dict[tuple[str, ...] | None, int]] = {}
 
     def after(self, path: Path) -> Path | None:
@@ -125,12 +125,15 @@ class _Anchors:
             return None
         cache_key = (parent, fields)
         if cache_key not in self.dest_keys:
-            self.dest_keys[cache_key] = {key_of(item, fields) for item in dest_items}
-            self.origin_positions[cache_key] = {key_of(item, fields): i for i, item in enumerate(origin_items)}
+            self.dest_keys[cache_key] = set(self.locate_dest.keys(dest_items, fields))
+            origin_keys = self.locate_origin.keys(origin_items, fields)
+            self.origin_keys[cache_key] = origin_keys
+            self.origin_positions[cache_key] = dict(zip(origin_keys, range(len(origin_keys))))
+        origin_keys = self.origin_keys[cache_key]
         position = self.origin_positions[cache_key].get(tuple(value for _, value in segment.fields))
         present = self.dest_keys[cache_key]
         for previous in range(position - 1 if position is not None else -1, -1, -1):
-            key = key_of(origin_items[previous], fields)
+            key = origin_keys[previous]
             if key in present and key is not None:
                 return (*parent, Match(tuple(zip(fields, key))))
         return None
@@ -147,7 +150,11 @@ class _Planner:
         self.options = options
         self.roots = options.roots
         self.plan = SyncPlan()
-        self.anchors = {Side.SOURCE: _Anchors(target, source), Side.TARGET: _Anchors(source, target)}
+        # One index per keyed list and side, shared by every lookup: a scan of the list per change
+        # made big syncs quadratic.
+        self.locators = locate_source, locate_target = Locator(), Locator()
+        self.anchors = {Side.SOURCE: _Anchors(target, source, locate_target, locate_source),
+                        Side.TARGET: _Anchors(source, target, locate_source, locate_target)}
 
     def copy(self, unit: _Unit, to: Side) -> None:
         """Make ``to`` hold the other side's value of the unit (add, set or remove)."""
@@ -212,7 +219,7 @@ def plan_sync(source: Document, target: Document, options: SyncOptions, resolver
     t_tree = get_at(target.data, target_root)
     planner = _Planner(s_tree if s_tree is not MISSING else None, t_tree if t_tree is not MISSING else None, options)
     planner.plan.warnings.extend(diff.warnings)
-    for unit in _units(diff, s_tree, t_tree, (source_root, target_root)):
+    for unit in _units(diff, s_tree, t_tree, (source_root, target_root), planner.locators):
         planner.unit(unit)
     if planner.plan.conflicts and resolver is not None:
         resolver(planner.plan.conflicts)

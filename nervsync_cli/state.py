@@ -12,7 +12,9 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import marshal
 import os
+import re
 import sqlite3
 import time
 import uuid
@@ -22,10 +24,19 @@ from datetime import datetime, timezone
 from pathlib import Path as FsPath
 from typing import Any
 
+import orjson
+
 from .errors import RefusedError
 
 DEFAULT_STATE = os.path.join(".nervsync", "state.db")
 LOCK_WAIT_SECONDS = 10.0
+# A new database gets big pages: each sync stores a base and two file copies of up to hundreds of
+# megabytes, and SQLite writes them a page at a time (64 KiB pages halve the cost of 4 KiB ones).
+_PAGE_SIZE = 65536
+_CHUNK = 1 << 20
+_HISTORY_COLUMNS = ("run_id", "pair", "scope", "time", "source", "target", "direction", "strategy", "source_before",
+                    "target_before", "source_hash", "target_hash", "base_before", "undone")
+_BASE_COLUMNS = ("pair", "scope", "document", "updated")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS base (
@@ -44,6 +55,18 @@ CREATE TABLE IF NOT EXISTS history (
 def sha256(data: bytes | None) -> str | None:
     """Hex digest of a file's bytes (``None`` for a file that does not exist)."""
     return None if data is None else hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: str) -> str | None:
+    """:func:`sha256` of a file's bytes, read in chunks (``None`` if it does not exist)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(_CHUNK), b""):
+                digest.update(chunk)
+    except FileNotFoundError:
+        return None
+    return digest.hexdigest()
 
 
 def pair_id(source: str, target: str) -> str:
@@ -69,7 +92,7 @@ class HistoryEntry:
     undone: bool
     pair: str
     scope: str
-    base_before: str | None
+    base_before: str | bytes | None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of ``nervsync history --output json`` (no file contents)."""
@@ -87,6 +110,7 @@ class StateStore:
         self.path = path
         FsPath(path).parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, timeout=LOCK_WAIT_SECONDS)
+        self.db.execute(f"PRAGMA page_size = {_PAGE_SIZE}")  # (ignored once the database has tables)
         self.db.executescript(_SCHEMA)
 
     def close(self) -> None:
@@ -95,26 +119,47 @@ class StateStore:
 
     def get_base(self, pair: str, scope: str) -> Any | None:
         """The stored base of a pair's scope, or ``None`` before its first sync."""
+        document = self.get_base_document(pair, scope)
+        return None if document is None else load_base(document)
+
+    def get_base_document(self, pair: str, scope: str) -> str | bytes | None:
+        """The stored base of a pair's scope as JSON text (or its UTF-8 bytes), or ``None``."""
         row = self.db.execute("SELECT document FROM base WHERE pair = ? AND scope = ?", (pair, scope)).fetchone()
-        return None if row is None else json.loads(row[0])
+        return None if row is None else row[0]
 
     def record(self, entry: HistoryEntry, base: Any) -> None:
         """Store the new base and the history entry together, or neither."""
         now = entry.time
         with self.db:
-            self.db.execute(
-                "INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-                (entry.run_id, entry.pair, entry.scope, now, entry.source, entry.target, entry.direction,
-                 entry.strategy, entry.source_before, entry.target_before, entry.source_hash,
-                 entry.target_hash, entry.base_before),
-            )
-            self._put_base(entry.pair, entry.scope, json.dumps(base, ensure_ascii=False), now)
+            self._insert("INSERT", "history", _HISTORY_COLUMNS, (
+                entry.run_id, entry.pair, entry.scope, now, entry.source, entry.target, entry.direction,
+                entry.strategy, entry.source_before, entry.target_before, entry.source_hash, entry.target_hash,
+                entry.base_before, 0))
+            self._put_base(entry.pair, entry.scope, dump_base(base), now)
 
-    def _put_base(self, pair: str, scope: str, document: str | None, now: str) -> None:
+    def _put_base(self, pair: str, scope: str, document: str | bytes | None, now: str) -> None:
         if document is None:
             self.db.execute("DELETE FROM base WHERE pair = ? AND scope = ?", (pair, scope))
         else:
-            self.db.execute("INSERT OR REPLACE INTO base VALUES (?, ?, ?, ?)", (pair, scope, document, now))
+            self._insert("INSERT OR REPLACE", "base", _BASE_COLUMNS, (pair, scope, document, now))
+
+    def _insert(self, verb: str, table: str, columns: tuple[str, ...], row: tuple[Any, ...]) -> None:
+        """``verb INTO table VALUES row``, writing large byte strings in place.
+
+        Bound as parameters, byte strings are copied by SQLite before it writes them (hundreds of
+        megabytes for a pair of large files); written through incremental blob I/O into a blob
+        inserted zero-filled, they are not (``Connection.blobopen``, Python 3.11).
+        """
+        large = {i for i, value in enumerate(row) if isinstance(value, bytes) and len(value) >= _CHUNK}
+        if not hasattr(self.db, "blobopen"):
+            large.clear()
+        placeholders = ", ".join("zeroblob(?)" if i in large else "?" for i in range(len(row)))
+        values = tuple(len(value) if i in large else value for i, value in enumerate(row))
+        rowid = self.db.execute(f"{verb} INTO {table} VALUES ({placeholders})", values).lastrowid
+        assert rowid is not None  # (an INSERT into a rowid table)
+        for i in sorted(large):
+            with self.db.blobopen(table, columns[i], rowid) as blob:
+                blob.write(row[i])
 
     def history(self, pair: str | None = None) -> list[HistoryEntry]:
         """Past syncs, newest first (of one pair, or all)."""
@@ -140,6 +185,55 @@ class StateStore:
             self._put_base(entry.pair, entry.scope, entry.base_before, _now())
 
 
+def dump_base(base: Any) -> str | bytes:
+    """A base as JSON: orjson's UTF-8 bytes where they read back as the same tree, else stdlib text.
+
+    orjson is 8x faster on a large base, but writes NaN and infinities as ``null`` and refuses
+    integers beyond 64 bits and non-string keys, which the standard library handles. SQLite keeps
+    bytes as they are, and :func:`load_base` (and ``json.loads``) read either form.
+    """
+    try:
+        # Subclasses and dates would be serialised by orjson but refused by the stdlib: refuse.
+        dumped = orjson.dumps(base, option=orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATETIME
+                              | orjson.OPT_PASSTHROUGH_DATACLASS)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return json.dumps(base, ensure_ascii=False)
+    if b"null" in dumped and _may_hold_nonfinite_float(base):
+        return json.dumps(base, ensure_ascii=False)
+    return dumped
+
+
+# marshal (format 2, without back-references) writes every float as b"g" and its IEEE 754 bytes,
+# little-endian; a NaN or infinity has all exponent bits set, so its last two bytes are 0xf0-0xff
+# and 0x7f or 0xff. Bytes inside strings can look the same: the stdlib then serialises, only slower.
+_NONFINITE_FLOAT = re.compile(b"g.{6}[\xf0-\xff][\x7f\xff]", re.DOTALL)
+
+
+def _may_hold_nonfinite_float(tree: Any) -> bool:
+    """Whether ``tree`` may hold a NaN or an infinity (never false when it does)."""
+    # A C-speed serialisation and one search: four times faster than walking a large tree.
+    try:
+        return _NONFINITE_FLOAT.search(marshal.dumps(tree, 2)) is not None
+    except ValueError:  # a type marshal does not know, or nesting too deep for it
+        return True
+
+
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
+def load_base(document: str | bytes) -> Any:
+    """Read a base stored by :func:`dump_base` (or by earlier versions, as stdlib JSON text)."""
+    data = document.encode("utf-8") if isinstance(document, str) else document
+    # orjson reads integers beyond 64 bits as floats (any run of 19 digits takes the stdlib) and
+    # refuses NaN and infinities, which earlier versions stored.
+    if b"0" * 19 not in data.translate(_DIGITS_AS_ZERO):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(data)
+
+
 def _entry(row: tuple[Any, ...]) -> HistoryEntry:
     (run_id, pair, scope, when, source, target, direction, strategy, source_before, target_before,
      source_hash, target_hash, base_before, undone) = row
@@ -152,13 +246,16 @@ def _now() -> str:
 
 
 def new_entry(pair: str, scope: str, source: str, target: str, direction: str, strategy: str,
-              before: tuple[bytes | None, bytes | None], after: tuple[bytes | None, bytes | None],
-              base_before: Any | None, run_id: str | None = None) -> HistoryEntry:
-    """A history entry for a sync that turned ``before`` bytes into ``after`` bytes."""
+              before: tuple[bytes | None, bytes | None], after: tuple[str | None, str | None],
+              base_before: str | bytes | None, run_id: str | None = None) -> HistoryEntry:
+    """A history entry for a sync that turned ``before`` bytes into files whose :func:`sha256` is ``after``.
+
+    ``base_before`` is the base the sync replaced, as stored (see :meth:`StateStore.get_base_document`).
+    """
     return HistoryEntry(
         run_id or uuid.uuid4().hex, _now(), os.path.abspath(source), os.path.abspath(target), direction, strategy,
-        before[0], before[1], sha256(after[0]), sha256(after[1]), False, pair, scope,
-        None if base_before is None else json.dumps(base_before, ensure_ascii=False),
+        before[0], before[1], after[0], after[1], False, pair, scope,
+        base_before,
     )
 
 
@@ -196,13 +293,18 @@ class StateSession:
         self.target = target
         self.scope = scope
         self.pair = pair_id(source, target)
-        self.base = store.get_base(self.pair, scope)
+        # Kept as stored: it becomes the history's base_before without being serialised again.
+        self.base_document = store.get_base_document(self.pair, scope)
+        self.base = None if self.base_document is None else load_base(self.base_document)
 
-    def record(self, before: tuple[bytes | None, bytes | None], after: tuple[bytes | None, bytes | None],
+    def record(self, before: tuple[bytes | None, bytes | None], after: tuple[str | None, str | None],
                base: Any, direction: str, strategy: str, run_id: str | None = None) -> HistoryEntry:
-        """Store the new base and a history entry for this run, in one transaction."""
+        """Store the new base and a history entry for this run, in one transaction.
+
+        ``before`` are the files' bytes before the sync, ``after`` the :func:`file_sha256` of them now.
+        """
         entry = new_entry(self.pair, self.scope, self.source, self.target, direction, strategy, before, after,
-                          self.base, run_id)
+                          self.base_document, run_id)
         self.store.record(entry, base)
         return entry
 

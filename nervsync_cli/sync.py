@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .apply import apply_ops
+from .apply import applied_copy
 from .errors import RefusedError
 from .events import EventRecorder
 from .fieldmap import FieldMap
 from .matching import matched_pairs
 from .model import MISSING, Conflict, Document, Op, OpKind, Side, SyncDirection, SyncOptions
-from .patch.jsonpatch import copy_json
 from .paths import Path, format_path
 from .plan import SyncPlan, plan_sync, plan_three_way
 from .resolve import ConflictResolver, LastUpdateWins, strategy_resolver
@@ -116,11 +115,9 @@ def sync_documents(
 def _applied(document: Document, ops: list[Op]) -> Document:
     if not ops:
         return document
-    # Op values are shared with the other side's tree, and YAML aliases share one object between
-    # paths; copy without sharing, so an edit at one path never shows up at another.
-    tree = copy_json(document.data)
-    ops = [replace(op, value=copy_json(op.value)) for op in ops]
-    return replace(document, data=apply_ops(tree, ops))
+    # Only the changed paths are copied: the new tree shares its untouched records with the input,
+    # which the format-preserving writers use to skip them (see write.render).
+    return replace(document, data=applied_copy(document.data, ops))
 
 
 def _publish_plan(events: EventRecorder, plan: SyncPlan, applying: bool) -> None:

@@ -4,6 +4,10 @@ Rows are aligned by a unique ``id`` column, else by content; a row whose cells a
 same values (``--coerce`` included: ``"1.50"`` still holds ``1.5``) is copied byte for byte,
 quoting and all. Changed and new rows are written with the detected delimiter, quote character and
 line ending, quoting only where needed, and each unchanged cell of a changed row keeps its text.
+
+Given the rows the text was loaded into (``old``), the file is not parsed again: each row's extent
+follows from how many line breaks its cells hold, and rows of the new table that are the very
+objects of ``old`` are copied as runs of text.
 """
 
 from __future__ import annotations
@@ -11,7 +15,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import accumulate, count, repeat
+from operator import add
 from typing import Any
 
 from .csv_format import coerce_cell
@@ -22,14 +29,51 @@ __all__ = ["update_csv"]
 _DELIMITERS = ",;\t|"
 
 
+class _Texts(Sequence[str]):
+    """The texts of the records of ``body`` that start at ``offsets`` (the last one is the end)."""
+
+    def __init__(self, body: str, offsets: list[int]) -> None:
+        self.body = body
+        self.offsets = offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            raise TypeError("record texts are read one at a time")
+        return self.body[self.offsets[index] : self.offsets[index + 1]]
+
+    def run(self, first: int, last: int) -> str:
+        """The texts of records ``first`` to ``last`` (inclusive), as one string."""
+        return self.body[self.offsets[first] : self.offsets[last + 1]]
+
+
+class _Cells(Sequence[list[str]]):
+    """The cells of loaded rows (mappings keyed by the header, cells as read), made when asked for."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            raise TypeError("rows are read one at a time")
+        return list(self.rows[index].values())
+
+
 @dataclass
 class _Table:
     """The original file cut into physical records (a record keeps any blank lines after it)."""
 
     header: list[str]
     header_text: str
-    cells: list[list[str]] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
+    cells: Sequence[list[str]]
+    texts: Sequence[str]
+    # The loaded rows, when ``cells`` were taken from them (see _split_as_loaded).
+    rows: list[dict[str, Any]] | None = None
 
 
 def _detect_terminator(text: str) -> str:
@@ -93,20 +137,54 @@ def _split(body: str, dialect: _Dialect) -> _Table:
     lines = io.StringIO(body, newline="").readlines()
     reader = csv.reader(iter(lines), **dialect.options())
     header = next(reader, [])
-    table = _Table(header, "".join(lines[: reader.line_num]))
+    header_text = "".join(lines[: reader.line_num])
+    cells: list[list[str]] = []
+    texts: list[str] = []
     consumed = reader.line_num
     for row in reader:
         text = "".join(lines[consumed : reader.line_num])
         consumed = reader.line_num
         if not row:  # a blank line: it stays with the record before it
-            if table.texts:
-                table.texts[-1] += text
+            if texts:
+                texts[-1] += text
             else:
-                table.header_text += text
+                header_text += text
             continue
-        table.cells.append(row)
-        table.texts.append(text)
-    return table
+        cells.append(row)
+        texts.append(text)
+    return _Table(header, header_text, cells, texts)
+
+
+def _split_as_loaded(body: str, dialect: _Dialect, rows: list[dict[str, Any]]) -> _Table | None:
+    """:func:`_split` without parsing, from the rows ``body`` was loaded into; ``None`` if it cannot tell.
+
+    The rows must have been read with ``"`` quotes (as ``CsvFormat.load`` does): a header that
+    ``dialect`` reads into the same two or more column names has the same delimiter, so the rows'
+    cells are the cells :func:`_split` would read. A record spans one line more than its cells
+    hold line breaks, so where the file's line breaks add up to that for every record, the
+    record boundaries follow by counting; a blank line (which :func:`_split` attaches to the
+    record before it) or a lone carriage return breaks the count and falls back to parsing.
+    """
+    if not rows or dialect.quotechar != '"' or body.count("\r") != body.count("\r\n"):
+        return None
+    try:
+        breaks = list(map(str.count, map("".join, map(dict.values, rows)), repeat("\n")))
+    except TypeError:  # typed cells (--coerce): their text is not known
+        return None
+    reader = csv.reader(io.StringIO(body, newline=""), **dialect.options())
+    header = next(reader, [])
+    if len(header) < 2 or header != list(rows[0]):
+        return None
+    header_lines = sum(cell.count("\n") for cell in header) + 1
+    # Where each line ends (after its line break; the last line, which may have none, at the end).
+    line_ends = list(map(add, accumulate(map(len, body.split("\n"))), count(1)))
+    line_ends[-1] = len(body)
+    if len(line_ends) - body.endswith("\n") != header_lines + sum(breaks) + len(rows):
+        return None
+    # Record k ends with line header_lines + (breaks + 1 of records 0..k).
+    lines_before = accumulate(map(add, breaks, repeat(1)), initial=header_lines)
+    offsets = [line_ends[lines - 1] for lines in lines_before]
+    return _Table(header, body[: offsets[0]], _Cells(rows), _Texts(body, offsets), rows)
 
 
 class _Writer:
@@ -183,8 +261,9 @@ def _bool_case(spelled: str) -> tuple[str, str]:
 
 def _columns(header: list[str], new_rows: list[dict[str, Any]]) -> list[str]:
     present: dict[str, None] = {}
-    for row in new_rows:
-        present.update(dict.fromkeys(row))
+    # The union of the rows' distinct key tuples (mostly one), in order of first appearance.
+    for keys in dict.fromkeys(map(tuple, new_rows)):
+        present.update(dict.fromkeys(keys))
     # A column no new row has was removed by the sync; with no rows at all, keep the header.
     kept = [name for name in header if name in present or not new_rows]
     return kept + [name for name in present if name not in header]
@@ -193,8 +272,13 @@ def _columns(header: list[str], new_rows: list[dict[str, Any]]) -> list[str]:
 def _alignment(table: _Table, writer: _Writer, new_rows: list[dict[str, Any]]) -> list[int | None]:
     position = writer.positions.get("id")
     if position is not None:
-        old_ids = [cells[position] if position < len(cells) else "" for cells in table.cells]
-        keyed = align_by_key(old_ids, [writer.cell("id", row.get("id")) for row in new_rows])
+        if table.rows is not None:
+            old_ids = list(map(dict.get, table.rows, repeat("id")))
+        else:
+            old_ids = [cells[position] if position < len(cells) else "" for cells in table.cells]
+        values = list(map(dict.get, new_rows, repeat("id")))
+        new_ids = values if set(map(type, values)) <= {str} else [writer.cell("id", value) for value in values]
+        keyed = align_by_key(old_ids, new_ids)
         if keyed is not None:
             return keyed
     header = table.header
@@ -232,6 +316,31 @@ def _record(table: _Table, writer: _Writer, old: int | None, row: dict[str, Any]
     return writer.row(cells)
 
 
+def _records(table: _Table, writer: _Writer, match: Sequence[int | None], new_rows: list[dict[str, Any]]) -> list[str]:
+    """The texts of the output rows; runs of loaded rows kept as they are are copied in one piece."""
+    rows, texts = table.rows, table.texts
+    if rows is None or not isinstance(texts, _Texts) or writer.columns != table.header:
+        return [_record(table, writer, old, row) for old, row in zip(match, new_rows)]
+    # A row that is the loaded row itself holds its cells as read: _record would copy its text.
+    pieces: list[str] = []
+    first = last = -2
+    for old, row in zip(match, new_rows):
+        kept = old is not None and row is rows[old]
+        if kept and old == last + 1:
+            last = old
+            continue
+        if last >= 0:
+            pieces.append(texts.run(first, last))
+        if kept:
+            first = last = old  # type: ignore[assignment]
+        else:
+            first = last = -2
+            pieces.append(_record(table, writer, old, row))
+    if last >= 0:
+        pieces.append(texts.run(first, last))
+    return pieces
+
+
 def _with_cells_appended(text: str, cells: str) -> str:
     """``text`` with ``cells`` inserted before its line terminator (and any blank lines after it)."""
     if not cells:
@@ -252,7 +361,7 @@ def _join(texts: list[str], terminator: str, final_newline: bool) -> str:
     return joined
 
 
-def update_csv(original: str, new_rows: list[dict[str, Any]]) -> str:
+def update_csv(original: str, new_rows: list[dict[str, Any]], *, old: list[dict[str, Any]] | None = None) -> str:
     """Rewrite ``original`` CSV text so that it holds ``new_rows``, changing only what differs.
 
     The header keeps its order and text; columns new in ``new_rows`` are appended (rows without
@@ -261,16 +370,25 @@ def update_csv(original: str, new_rows: list[dict[str, Any]]) -> str:
     written in the file's dialect with minimal quoting. ``None`` is written as an empty cell, a
     boolean as the column already spells booleans (``true``/``True``/``1``...), a list or mapping
     as compact JSON. A byte order mark and the final newline (or its absence) are kept.
+
+    ``old``, if given, must be the rows ``original`` was loaded into by ``CsvFormat.load``. It
+    changes nothing in the result, only the cost: the text is not parsed again (unless the rows
+    cannot tell its records apart), and rows of ``new_rows`` that are the very objects of ``old``
+    are copied without being compared.
     """
     prefix = "\ufeff" if original.startswith("\ufeff") else ""
     body = original[len(prefix) :]
     dialect = _Dialect.detect(body)
     with paused_gc():
-        table = _split(body, dialect)
+        table = None
+        if old is not None:
+            table = _split_as_loaded(body, dialect, old)
+        if table is None:
+            table = _split(body, dialect)
         columns = _columns(table.header, new_rows)
         writer = _Writer(table, dialect, columns)
         match = _alignment(table, writer, new_rows) if table.header else [None] * len(new_rows)
-        records = [_record(table, writer, old, row) for old, row in zip(match, new_rows)]
+        records = _records(table, writer, match, new_rows)
     final_newline = body.endswith(("\n", "\r")) or not body
     texts = [_header_text(table, writer), *records]
     return prefix + _join(texts, dialect.terminator, final_newline)

@@ -6,6 +6,12 @@ values are rendered, in the style detected from the file (indent unit, separator
 ``\\uXXXX`` escaping). Containers much longer than a record are walked member by member without a
 whole-value parse first, so a large file costs about one parse plus the splicing.
 
+Given the tree the original text was parsed into (``old``), the walk compares new values with the
+old ones instead of parsing them, and a value that is the very same object as before is copied
+without being compared. Where the file is written as orjson writes JSON with two-space indentation
+(as ``json.dumps(indent=2)`` and most tools do), the extent of an old value is found by rendering
+it and checking that the text holds exactly that, which is several times faster than parsing it.
+
 The list alignment helpers (:func:`align_items` and friends) are shared with the YAML and CSV
 rewriters.
 """
@@ -22,6 +28,7 @@ import re
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 import orjson
@@ -46,6 +53,9 @@ IDENTITY_FIELDS = ("id", "key", "name", "uuid")
 _LAZY_MIN = 256
 # Above this many cell comparisons SequenceMatcher can turn quadratic; anchor on unique items first.
 _MATCHER_MAX_WORK = 4_000_000
+
+_UNKNOWN: Any = object()
+"""The old value at a place in the text is not known (it would have to be parsed)."""
 
 _WS = re.compile(r"[ \t\n\r]*")
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[:,\[\]{}]')
@@ -77,6 +87,12 @@ def same_value(old: Any, new: Any) -> bool:
 
 
 def _field_keys(items: Sequence[Any], field: str) -> list[tuple[type, Any]] | None:
+    if not set(map(type, items)) - {dict}:
+        # Plain mappings (the common case): C-level passes over the list, no bytecode per item.
+        values = list(map(dict.get, items, repeat(field), repeat(_ABSENT)))
+        types = list(map(type, values))
+        if not set(types) - {str, int, float, bool}:
+            return list(zip(types, values))
     keys: list[tuple[type, Any]] = []
     for item in items:
         if not isinstance(item, dict):
@@ -97,23 +113,25 @@ def align_by_key(old_keys: Sequence[Hashable], new_keys: Sequence[Hashable]) -> 
     A new item whose key is new, standing where an old item whose key is gone stood (between the
     same matched neighbours), continues that item: a renamed key then changes one line, not all.
     """
-    index = {key: i for i, key in enumerate(old_keys)}
+    index = dict(zip(old_keys, range(len(old_keys))))
     if len(index) != len(old_keys) or len(set(new_keys)) != len(new_keys):
         return None
-    return _pair_leftovers([index.get(key) for key in new_keys], len(old_keys))
+    return _pair_leftovers(list(map(index.get, new_keys)), len(old_keys))
 
 
 def _pair_leftovers(match: list[int | None], old_count: int) -> list[int | None]:
-    free = sorted(set(range(old_count)).difference(j for j in match if j is not None))
+    free = sorted(set(range(old_count)).difference(match))
     if not free:
         return match
     result = list(match)
-    k, previous = 0, -1
+    k = 0
     while k < len(match):
-        j = match[k]
-        if j is not None:
-            previous, k = j, k + 1
-            continue
+        try:
+            k = match.index(None, k)  # the next run of unmatched new items, found at C speed
+        except ValueError:
+            break
+        before = match[k - 1] if k else None  # (matched: the run starts at k)
+        previous = -1 if before is None else before
         gap_end = k
         while gap_end < len(match) and match[gap_end] is None:
             gap_end += 1
@@ -302,6 +320,8 @@ class _Splicer:
         self.pieces: list[str] = []
         self.span_start = 0
         self.span_end = 0
+        # Whether the file's style is the one orjson renders with OPT_INDENT_2 (see rendering()).
+        self.orjson_style = style.unit == "  " and style.key_sep == ": " and not style.ensure_ascii
 
     def span(self, start: int, end: int) -> None:
         if start == self.span_end:
@@ -341,8 +361,20 @@ class _Splicer:
         return char
 
     # A value at ``start``; ``indent`` is the indentation of its line, None inside a one-line container.
-    def value(self, start: int, new: Any, indent: str | None) -> int:
+    # ``old``, when known, is the value the text there was parsed into.
+    def value(self, start: int, new: Any, indent: str | None, old: Any = _UNKNOWN) -> int:
         opener = self.text[start : start + 1]
+        if old is not _UNKNOWN:
+            if old is new:
+                end = self.skip(start, old, indent)
+                self.span(start, end)
+                return end
+            # Walking a container whose old value is known needs no parse, and when nothing in it
+            # changed the walk copies its text exactly as a comparison would.
+            if opener == "{" and isinstance(old, dict) and isinstance(new, dict):
+                return self.object(start, new, indent, old)
+            if opener == "[" and isinstance(old, list) and isinstance(new, list):
+                return self.array(start, new, indent, old)
         if opener == "{" and isinstance(new, dict) and len(new) >= _LAZY_MIN:
             return self.object(start, new, indent)
         if opener == "[" and isinstance(new, list) and len(new) >= _LAZY_MIN:
@@ -351,13 +383,36 @@ class _Splicer:
         self.known(start, end, old, new, indent)
         return end
 
+    def skip(self, start: int, old: Any, indent: str | None) -> int:
+        """The end of the value at ``start``, whose old value is known."""
+        rendered = self.rendering(old, indent)
+        if rendered is not None and self.text.startswith(rendered, start):
+            # The text there is a whole value (a container or string ends with its own closing
+            # character), so it ends where the rendering does.
+            return start + len(rendered)
+        return self.scan(start)[1]
+
+    def rendering(self, value: Any, indent: str | None) -> str | None:
+        """``value`` as orjson renders it on a line indented by ``indent``, in this file's line
+        breaks; ``None`` where that cannot be the text (the file's style differs) or where it would
+        not tell where the value ends (a number can be the start of a longer one)."""
+        if not self.orjson_style or indent is None or not isinstance(value, (dict, list, str)):
+            return None
+        try:
+            rendered = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+        except TypeError:  # orjson.JSONEncodeError: integers beyond 64 bits, for one
+            return None
+        # JSON strings hold no raw line break: every one in the rendering starts an indented line.
+        return rendered.replace("\n", self.style.newline + indent)
+
     def known(self, start: int, end: int, old: Any, new: Any, indent: str | None) -> None:
-        if same_value(old, new):
+        # ``old is new``: an item the sync left alone (the new tree shares it with the old one).
+        if old is new or same_value(old, new):
             self.span(start, end)
         elif isinstance(old, dict) and isinstance(new, dict):
-            self.object(start, new, indent)
+            self.object(start, new, indent, old)
         elif isinstance(old, list) and isinstance(new, list):
-            self.array(start, new, indent)
+            self.array(start, new, indent, old)
         else:
             self.literal(self.style.render(new, indent))
 
@@ -366,7 +421,7 @@ class _Splicer:
         """The indentation of a container's members, from the whitespace before its first one."""
         return lead[lead.rfind("\n") + 1 :] if "\n" in lead else None
 
-    def object(self, start: int, new: dict[str, Any], indent: str | None) -> int:
+    def object(self, start: int, new: dict[str, Any], indent: str | None, old: Any = _UNKNOWN) -> int:
         text = self.text
         lead_end = self.ws(start + 1)
         if self.expect(lead_end, '}"') == "}":
@@ -393,10 +448,12 @@ class _Splicer:
                 else:
                     self.literal(self.separator(first_sep, child))
                 self.span(pos, value_start)
-                value_end = self.value(value_start, new[key], child)
+                value_end = self.value(value_start, new[key], child, _member(old, key))
                 last_emitted = index
-            else:
+            elif old is _UNKNOWN:
                 value_end = self.scan(value_start)[1]
+            else:
+                value_end = self.skip(value_start, old[key], child)
             seen.add(key)
             after = self.ws(value_end)
             if self.expect(after, ",}") == "}":
@@ -451,14 +508,14 @@ class _Splicer:
             self.literal(opener + newline + child + body + newline + str(indent) + closer)
         return close + 1
 
-    def array(self, start: int, new: list[Any], indent: str | None) -> int:
+    def array(self, start: int, new: list[Any], indent: str | None, old: Any = _UNKNOWN) -> int:
         text = self.text
         lead_end = self.ws(start + 1)
+        child = self.child_indent(text[start + 1 : lead_end])
         items: list[tuple[int, int, Any]] = []
-        close = self._array_items(lead_end, items)
+        close = self._array_items(lead_end, items, child, old)
         if not items:
             return self.fill_empty(start, close, new, indent)
-        child = self.child_indent(text[start + 1 : lead_end])
         if not new:
             self.literal("[]")
             return close + 1
@@ -467,6 +524,11 @@ class _Splicer:
         self.span(start, lead_end)
         prev: int | None = None
         for k, j in enumerate(match):
+            if j is not None and prev is not None and j == prev + 1 and new[k] is items[j][2]:
+                # The next old item, left alone: its separator and text join the span (see known()).
+                self.span(items[prev][1], items[j][1])
+                prev = j
+                continue
             if k:
                 if j is not None and prev is not None and j == prev + 1:
                     self.span(items[prev][1], items[j][0])
@@ -481,26 +543,43 @@ class _Splicer:
         self.span(items[-1][1], close + 1)
         return close + 1
 
-    def _array_items(self, pos: int, items: list[tuple[int, int, Any]]) -> int:
-        """Scan the items of an array whose first item (or ``]``) is at ``pos``; the ``]`` position."""
+    def _array_items(self, pos: int, items: list[tuple[int, int, Any]], child: str | None, old: Any) -> int:
+        """The items (start, end, old value) of an array whose first item (or ``]``) is at ``pos``,
+        indented by ``child``, and the position of its ``]``; ``old`` is the array's old value, if known.
+        """
         if self.text.startswith("]", pos):
             return pos
+        # The old items are the very objects the new tree may share (see known()).
+        known = iter(old) if old is not _UNKNOWN else None
+        # The usual separator of a multi-line array, checked at once instead of token by token.
+        separator = "," + self.style.newline + child if child is not None else None
         while True:
-            old, end = self.scan(pos)
-            items.append((pos, end, old))
+            value = next(known, _UNKNOWN) if known is not None else _UNKNOWN
+            if value is _UNKNOWN:
+                value, end = self.scan(pos)
+            else:
+                end = self.skip(pos, value, child)
+            items.append((pos, end, value))
+            if separator is not None and self.text.startswith(separator, end):
+                pos = self.ws(end + len(separator))
+                continue
             after = self.ws(end)
             if self.expect(after, ",]") == "]":
                 return after
             pos = self.ws(after + 1)
 
 
-def update_json(original: str, new: Any) -> str:
+def update_json(original: str, new: Any, *, old: Any = _UNKNOWN) -> str:
     """Rewrite ``original`` JSON text so that it holds ``new``, changing only what differs.
 
     Unchanged values keep their exact text (number spelling, escapes, spacing); changed values are
     rendered in the file's style; new keys go after the existing keys of their object; list items
     are aligned by identity field or content so moved or unchanged items keep their text. A
     leading byte order mark, surrounding whitespace and the final newline (or its absence) are kept.
+
+    ``old``, if given, must be the tree ``original`` parses into (a loaded document's data). It
+    changes nothing in the result, only the cost: the parts of ``new`` that are the very objects
+    of ``old`` are copied without being read.
 
     Raises:
         json.JSONDecodeError: ``original`` is not JSON.
@@ -511,12 +590,16 @@ def update_json(original: str, new: Any) -> str:
         return original + splicer.style.render(new, "") + "\n"
     splicer.span(0, start)
     with paused_gc():  # the parsed values are freed, as they are made, before collection resumes
-        end = splicer.value(start, new, _line_indent(original, start))
+        end = splicer.value(start, new, _line_indent(original, start), old)
     trailing = splicer.ws(end)
     if trailing != len(original):
         raise json.JSONDecodeError("Extra data", original, trailing)
     splicer.span(end, len(original))
     return splicer.result()
+
+
+def _member(old: Any, key: str) -> Any:
+    return _UNKNOWN if old is _UNKNOWN else old.get(key, _UNKNOWN)
 
 
 @contextmanager

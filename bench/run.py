@@ -104,11 +104,11 @@ class Timing:
         return self.samples[-1]
 
 
-def run_once(argv: list[str], timeout: float | None = None) -> Sample:
+def run_once(argv: list[str], timeout: float | None = None, cwd: Path | None = None) -> Sample:
     """Run a child with its output in temporary files; wall time, and CPU and peak RSS from wait4."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=cwd)
         deadline = None if timeout is None else start + timeout
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG if deadline else 0)
@@ -192,7 +192,9 @@ def sync_once(src: Path, tgt: Path, extra: list[str], problems: list[str], label
         a, b = Path(tmp) / src.name, Path(tmp) / tgt.name
         shutil.copy(src, a)
         shutil.copy(tgt, b)
-        sample = run_once(nervsync("sync", str(a), str(b), "-q", *extra))
+        # Run in the temporary folder: the sync's state store (.nervsync/) is created there, as a
+        # first sync of a pair would, and goes with it.
+        sample = run_once(nervsync("sync", str(a), str(b), "-q", *extra), cwd=Path(tmp))
         if sample.code != 0:
             problems.append(f"sync {label} exit {sample.code}: {sample.stderr[-300:]!r}")
         elif run_once(nervsync("diff", str(a), str(b), "-q")).code != 0:

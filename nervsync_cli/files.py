@@ -208,6 +208,7 @@ def read_bytes_if_exists(path: str) -> bytes | None:
 
 def document_bytes(document: Document) -> bytes | None:
     """The bytes a loaded document was read from (``None`` for in-memory documents)."""
-    if document.text is None:
+    raw = document.original_bytes()
+    if raw is None:
         return None
-    return (_BOM if document.bom else b"") + document.text.encode("utf-8")
+    return (_BOM if document.bom else b"") + raw

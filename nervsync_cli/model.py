@@ -81,6 +81,12 @@ class Document:
     multi_document: bool = False
     bom: bool = False
 
+    def original_bytes(self) -> bytes | None:
+        """The UTF-8 bytes of :attr:`text` (``None`` for in-memory documents), without decoding
+        text that was given as bytes and not read since."""
+        text: str | bytes | None = self.__dict__["_text"]  # where _DecodedOnDemand keeps ``text``
+        return text.encode("utf-8") if isinstance(text, str) else text
+
 
 @dataclass(frozen=True)
 class KeyRule:

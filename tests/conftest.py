@@ -57,9 +57,17 @@ def _run(*args: str, input: str | bytes | None = None, cwd: str | Path | None = 
 
 
 @pytest.fixture
-def run_cli() -> RunCli:
-    """``run_cli(*args, input=None, cwd=None, env=None)``: run ``nervsync`` and return the result."""
-    return _run
+def run_cli(tmp_path: Path) -> RunCli:
+    """``run_cli(*args, input=None, cwd=None, env=None)``: run ``nervsync`` and return the result.
+
+    Without ``cwd`` it runs in the test's temporary folder, so that what a command keeps beside
+    it (a sync's ``.nervsync/state.db``) never lands in the repository.
+    """
+    def run(*args: str, input: str | bytes | None = None, cwd: str | Path | None = None,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return _run(*args, input=input, cwd=tmp_path if cwd is None else cwd, env=env)
+
+    return run
 
 
 @pytest.fixture(scope="session")

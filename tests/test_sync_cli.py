@@ -294,7 +294,7 @@ def test_manual_on_a_terminal_asks_for_each_conflict(tmp_path: Path) -> None:
     env.pop("NO_COLOR", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "nervsync_cli", "sync", str(source), str(target), "--strategy", "manual"],
-        stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True,
+        stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True, cwd=tmp_path,
     )
     os.close(slave)
     # Conflicts come in plan order: tags, os_version, rack. Keep source, keep target, type a value.

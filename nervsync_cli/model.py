@@ -7,6 +7,7 @@ Identity is not stored in the tree: lists of mappings are matched by key at diff
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
@@ -80,6 +81,10 @@ class Document:
     text: _DecodedOnDemand = _DecodedOnDemand()
     multi_document: bool = False
     bom: bool = False
+
+    def with_data(self, data: Any) -> Document:
+        """This document holding another tree; its text stays as it is (undecoded, if it still is)."""
+        return dataclasses.replace(self, data=data, text=self.__dict__["_text"])
 
     def original_bytes(self) -> bytes | None:
         """The UTF-8 bytes of :attr:`text` (``None`` for in-memory documents), without decoding

@@ -117,7 +117,7 @@ def _applied(document: Document, ops: list[Op]) -> Document:
         return document
     # Only the changed paths are copied: the new tree shares its untouched records with the input,
     # which the format-preserving writers use to skip them (see write.render).
-    return replace(document, data=applied_copy(document.data, ops))
+    return document.with_data(applied_copy(document.data, ops))
 
 
 def _publish_plan(events: EventRecorder, plan: SyncPlan, applying: bool) -> None:

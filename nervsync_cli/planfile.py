@@ -28,13 +28,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from .apply import apply_ops
+from .apply import applied_copy
 from .diff import as_streams
 from .errors import InputError, RefusedError, UsageError
 from .files import STDIN, atomic_write, decode, read_bytes
 from .formats import get_format
 from .model import MISSING, Conflict, Document, Op, OpKind, Side, SyncOptions
-from .patch.jsonpatch import copy_json
 from .paths import format_path, parse_path
 from .plan import SyncPlan
 from .tree import get_at
@@ -355,9 +354,6 @@ def apply_plan(plan_file: PlanFile, *, write: bool = True) -> AppliedPlan:
 def _applied(document: Document, ops: list[Op]) -> Document:
     if not ops:
         return document
-    # Private copies: apply_ops edits in place, and op values must not alias the tree. copy_json, not
-    # deepcopy: a YAML alias loads as one object shared by two paths, and deepcopy would keep it
-    # shared, so setting one path would silently set the other too.
-    tree = copy_json(document.data)
-    return dataclasses.replace(document, data=apply_ops(tree, [dataclasses.replace(op, value=copy_json(op.value))
-                                                               for op in ops]))
+    # As a sync does: only the changed paths are copied (each on its own, so a YAML alias set at
+    # one path does not change at the other), and the writers skip the records left shared.
+    return document.with_data(applied_copy(document.data, ops))

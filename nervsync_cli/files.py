@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import hashlib
 import os
 import stat
 import sys
@@ -204,6 +205,18 @@ def read_bytes_if_exists(path: str) -> bytes | None:
             return handle.read()
     except FileNotFoundError:
         return None
+
+
+def file_sha256(path: str) -> str | None:
+    """The SHA-256 hex digest of a file's bytes, read in chunks (``None`` if it does not exist)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except FileNotFoundError:
+        return None
+    return digest.hexdigest()
 
 
 def document_bytes(document: Document) -> bytes | None:

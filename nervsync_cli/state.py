@@ -33,7 +33,8 @@ LOCK_WAIT_SECONDS = 10.0
 # A new database gets big pages: each sync stores a base and two file copies of up to hundreds of
 # megabytes, and SQLite writes them a page at a time (64 KiB pages halve the cost of 4 KiB ones).
 _PAGE_SIZE = 65536
-_CHUNK = 1 << 20
+# Values from this size on are written through blob I/O (see StateStore._insert).
+_BLOB_MIN_BYTES = 1 << 20
 _HISTORY_COLUMNS = ("run_id", "pair", "scope", "time", "source", "target", "direction", "strategy", "source_before",
                     "target_before", "source_hash", "target_hash", "base_before", "undone")
 _BASE_COLUMNS = ("pair", "scope", "document", "updated")
@@ -55,18 +56,6 @@ CREATE TABLE IF NOT EXISTS history (
 def sha256(data: bytes | None) -> str | None:
     """Hex digest of a file's bytes (``None`` for a file that does not exist)."""
     return None if data is None else hashlib.sha256(data).hexdigest()
-
-
-def file_sha256(path: str) -> str | None:
-    """:func:`sha256` of a file's bytes, read in chunks (``None`` if it does not exist)."""
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(_CHUNK), b""):
-                digest.update(chunk)
-    except FileNotFoundError:
-        return None
-    return digest.hexdigest()
 
 
 def pair_id(source: str, target: str) -> str:
@@ -150,7 +139,7 @@ class StateStore:
         megabytes for a pair of large files); written through incremental blob I/O into a blob
         inserted zero-filled, they are not (``Connection.blobopen``, Python 3.11).
         """
-        large = {i for i, value in enumerate(row) if isinstance(value, bytes) and len(value) >= _CHUNK}
+        large = {i for i, value in enumerate(row) if isinstance(value, bytes) and len(value) >= _BLOB_MIN_BYTES}
         if not hasattr(self.db, "blobopen"):
             large.clear()
         placeholders = ", ".join("zeroblob(?)" if i in large else "?" for i in range(len(row)))
@@ -301,7 +290,8 @@ class StateSession:
                base: Any, direction: str, strategy: str, run_id: str | None = None) -> HistoryEntry:
         """Store the new base and a history entry for this run, in one transaction.
 
-        ``before`` are the files' bytes before the sync, ``after`` the :func:`file_sha256` of them now.
+        ``before`` are the files' bytes before the sync, ``after`` their SHA-256 digests now
+        (:func:`nervsync_cli.files.file_sha256`).
         """
         entry = new_entry(self.pair, self.scope, self.source, self.target, direction, strategy, before, after,
                           self.base_document, run_id)

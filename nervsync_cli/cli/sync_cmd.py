@@ -13,7 +13,7 @@ import typer
 from ..errors import ExitStatus, UsageError
 from ..events import EventRecorder
 from ..fieldmap import FieldMap
-from ..files import STDIN, append_text, document_bytes, load_document, mtime
+from ..files import STDIN, append_text, document_bytes, file_sha256, load_document, mtime
 from ..model import MISSING, ConflictStrategy, Document, SyncDirection, SyncOptions
 from ..paths import format_path, parse_pattern
 from ..planfile import make_plan_file, write_plan
@@ -22,7 +22,7 @@ from ..render.progress import StageProgress
 from ..render.report import sync_report, to_json
 from ..render.sync_table import render_sync
 from ..resolve import load_resolutions
-from ..state import DEFAULT_STATE, StateSession, file_sha256, state_session
+from ..state import DEFAULT_STATE, StateSession, state_session
 from ..sync import SyncOutcome, conflict_dicts, finish_events, sync_documents
 from ..tree import get_at
 from ..write import write_document

@@ -133,12 +133,7 @@ class JsonFormat:
 
     def load(self, text: str, name: str, *, coerce: bool = False) -> Document:
         """Parse JSON; a repeated key inside one object is an error, not last-one-wins."""
-        if not text or text.isspace():  # (``text.strip()`` would copy the whole file)
-            raise InputError(name, "file is empty")
-        data = fast_loads(text)
-        if data is _SLOW:
-            data = _exact_loads(text, name)
-        return Document(data=data, name=name, format=self.name, text=text)
+        return self._load_text(text, name, fast=True)
 
     def load_bytes(self, raw: bytes, name: str, decode: Callable[[], str]) -> Document:
         """:meth:`load`, given the file's bytes (without a byte order mark) and how to decode them.
@@ -151,7 +146,16 @@ class JsonFormat:
         data = fast_loads(raw)
         if data is not _SLOW:
             return Document(data=data, name=name, format=self.name, text=raw)
-        return self.load(decode(), name)
+        # orjson has already stepped aside for these bytes: straight to the exact path.
+        return self._load_text(decode(), name, fast=False)
+
+    def _load_text(self, text: str, name: str, *, fast: bool) -> Document:
+        if not text or text.isspace():  # (``text.strip()`` would copy the whole file)
+            raise InputError(name, "file is empty")
+        data = fast_loads(text) if fast else _SLOW
+        if data is _SLOW:
+            data = _exact_loads(text, name)
+        return Document(data=data, name=name, format=self.name, text=text)
 
     def dump(self, data: Any, *, multi_document: bool = False) -> str:
         """Two-space indented JSON with a final newline, non-ASCII kept as is."""

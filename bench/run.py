@@ -153,21 +153,9 @@ def check_truth(stdout: bytes, truth: dict[str, Any], label: str) -> str:
     return "ok" if got == expected else f"MISMATCH {label}: {got} != {expected}"
 
 
-def engine_flag_supported() -> bool:
-    help_text = subprocess.run(nervsync("diff", "--help"), capture_output=True, text=True,
-                               env={**os.environ, "COLUMNS": "200"}).stdout
-    return "--engine" in help_text
-
-
 def columnar_command(source: Path, target: Path, engine: str) -> list[str]:
-    """``nervsync diff --engine ENGINE -o json``, or the library call when the CLI lacks the flag."""
-    if engine_flag_supported():
-        return nervsync("diff", "--engine", engine, str(source), str(target), "-o", "json")
-    code = (
-        "import sys,json; from nervsync_cli.columnar import diff_tables;"
-        "d=diff_tables(sys.argv[1],sys.argv[2]); print(json.dumps({'summary': d.summary().to_dict()}))"
-    )
-    return [sys.executable, "-c", code, str(source), str(target)]
+    """``nervsync diff --engine ENGINE -o json``."""
+    return nervsync("diff", "--engine", engine, str(source), str(target), "-o", "json")
 
 
 def ratio(a: float, b: float) -> str:
@@ -332,7 +320,7 @@ def bench_columnar(sizes: list[int], runs: int, data: Path, problems: list[str])
         truth = json.loads((folder / "truth.json").read_text())
         src, tgt = folder / "source.csv", folder / "target.csv"
         files = (src.stat().st_size + tgt.stat().st_size) / 2**20
-        engines = ["columnar"] + (["python"] if size <= 1_000_000 and engine_flag_supported() else [])
+        engines = ["columnar"] + (["python"] if size <= 1_000_000 else [])
         for engine in engines:
             engine_runs = runs if engine == "columnar" and size <= 1_000_000 else 1
             timing = measure(columnar_command(src, tgt, engine), engine_runs)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .errors import InputError, UsageError
 from .formats import format_for_name, get_format
+from .formats.base import Format
 from .formats.json_format import JsonFormat
 from .model import Document
 
@@ -76,15 +77,23 @@ def _sniff_format_name(text: str) -> str:
     return "json" if first_non_space(text) in ("{", "[") else "yaml"
 
 
-def load_document(spec: str, format_name: str | None = None, *, coerce: bool = False,
-                  freeze_gc: bool = False) -> Document:
-    """Read and parse one input (``-`` for stdin) with the given or implied format.
+@dataclasses.dataclass(frozen=True)
+class RawInput:
+    """One input read but not parsed: its bytes (without a byte order mark) and its format."""
+
+    name: str
+    format: Format
+    body: bytes
+    bom: bool
+
+
+def read_input(spec: str, format_name: str | None = None) -> RawInput:
+    """Read one input (``-`` for stdin) and settle its format: the given one, or the implied one.
 
     Raises:
-        InputError: the file cannot be read or parsed.
+        InputError: the file cannot be read.
         UsageError: the format cannot be told from the name; pass it explicitly.
     """
-    name = spec
     if format_name is not None:
         fmt = get_format(format_name)
     elif spec != STDIN:
@@ -97,13 +106,38 @@ def load_document(spec: str, format_name: str | None = None, *, coerce: bool = F
     bom = raw.startswith(_BOM)
     body = raw[len(_BOM):] if bom else raw
     if format_name is None and spec == STDIN:
-        fmt = get_format(_sniff_format_name(utf8_text(body, name)))
+        fmt = get_format(_sniff_format_name(utf8_text(body, spec)))
+    return RawInput(spec, fmt, body, bom)
+
+
+def parse_input(raw: RawInput, *, coerce: bool = False, freeze_gc: bool = False) -> Document:
+    """Parse what :func:`read_input` read (``freeze_gc``: see :func:`gc_paused`).
+
+    Raises:
+        InputError: the input cannot be parsed.
+    """
     with gc_paused(freeze=freeze_gc):
-        if isinstance(fmt, JsonFormat):
-            document = fmt.load_bytes(body, name, lambda: utf8_text(body, name))
+        if isinstance(raw.format, JsonFormat):
+            document = raw.format.load_bytes(raw.body, raw.name, lambda: utf8_text(raw.body, raw.name))
         else:
-            document = fmt.load(utf8_text(body, name), name, coerce=coerce)
-    return dataclasses.replace(document, bom=bom) if bom else document
+            document = raw.format.load(utf8_text(raw.body, raw.name), raw.name, coerce=coerce)
+    return with_bom(document, raw)
+
+
+def with_bom(document: Document, raw: RawInput) -> Document:
+    """``document``, marked as having had a byte order mark if ``raw`` had one."""
+    return dataclasses.replace(document, bom=True) if raw.bom else document
+
+
+def load_document(spec: str, format_name: str | None = None, *, coerce: bool = False,
+                  freeze_gc: bool = False) -> Document:
+    """Read and parse one input (``-`` for stdin) with the given or implied format.
+
+    Raises:
+        InputError: the file cannot be read or parsed.
+        UsageError: the format cannot be told from the name; pass it explicitly.
+    """
+    return parse_input(read_input(spec, format_name), coerce=coerce, freeze_gc=freeze_gc)
 
 
 @contextlib.contextmanager

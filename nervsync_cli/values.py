@@ -57,10 +57,22 @@ _CHUNK = 256
 def identical_each(xs: Sequence[Any], ys: Sequence[Any]) -> list[bool]:
     """``[identical(x, y) for x, y in zip(xs, ys)]``, in bulk.
 
-    ``==`` per pair first (a C-level compare); the pairs found equal are then confirmed by one
-    orjson dump of a whole chunk of them per side (``==`` calls ``True`` and ``1`` equal, their
-    bytes do not). Only a chunk whose bytes differ is checked pair by pair.
+    Pairs of one shared object (records two trees share: :mod:`.split_load`) are identical
+    outright. For the others, ``==`` per pair first (a C-level compare); the pairs found equal are
+    then confirmed by one orjson dump of a whole chunk of them per side (``==`` calls ``True`` and
+    ``1`` equal, their bytes do not). Only a chunk whose bytes differ is checked pair by pair.
     """
+    same = list(map(operator.is_, xs, ys))
+    if not any(same):
+        return _equal_each(xs, ys)
+    others = list(compress(range(len(same)), map(operator.not_, same)))
+    found = _equal_each(list(map(xs.__getitem__, others)), list(map(ys.__getitem__, others)))
+    for k, equal in zip(others, found):
+        same[k] = equal
+    return same
+
+
+def _equal_each(xs: Sequence[Any], ys: Sequence[Any]) -> list[bool]:
     same = list(map(operator.eq, xs, ys))
     equal = list(compress(range(len(same)), same))
     for start in range(0, len(equal), _CHUNK):

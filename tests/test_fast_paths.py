@@ -21,7 +21,7 @@ from nervsync_cli.diff import as_streams, diff_documents
 from nervsync_cli.errors import InputError
 from nervsync_cli.files import load_document
 from nervsync_cli.formats.csv_format import CsvFormat
-from nervsync_cli.formats.json_format import _SLOW, JsonFormat, _unique_pairs, fast_loads
+from nervsync_cli.formats.json_format import SLOW, JsonFormat, _unique_pairs, fast_loads
 from nervsync_cli.formats.yaml_format import _Loader
 from nervsync_cli.locate import Locator
 from nervsync_cli.model import Diff, Document
@@ -71,13 +71,13 @@ def test_orjson_path_is_the_stdlib_result_or_steps_aside(text: str) -> None:
     try:
         expected: Any = stdlib(text)
     except Exception:  # the exact path's error: the fast path must have stepped aside
-        expected = _SLOW
-    assert got is _SLOW or same(got, expected)
+        expected = SLOW
+    assert got is SLOW or same(got, expected)
 
 
 def test_duplicates_are_always_caught() -> None:
     for text in ('{"a": 1, "a": 1}', '{"a": {"x": 1}, "b": 2, "a": {"x": 1}}', '[{"id": "a", "id": "a:b"}]'):
-        assert fast_loads(text.encode()) is _SLOW
+        assert fast_loads(text.encode()) is SLOW
         with pytest.raises(InputError, match="duplicate key"):
             JsonFormat().load(text, "x.json")
 
@@ -101,9 +101,9 @@ def test_orjson_path_on_random_documents(value: Any, indent: bool, duplicate: in
     try:
         expected = stdlib(text)
     except Exception:
-        assert got is _SLOW
+        assert got is SLOW
         return
-    assert got is _SLOW or same(got, expected)
+    assert got is SLOW or same(got, expected)
 
 
 def test_json_corpus_loads_the_same(tmp_path: Path) -> None:
@@ -115,7 +115,7 @@ def test_json_corpus_loads_the_same(tmp_path: Path) -> None:
         except Exception:
             continue
         got = fast_loads(raw)
-        assert got is _SLOW or same(got, expected), path
+        assert got is SLOW or same(got, expected), path
 
 
 # ---------------------------------------------------------------- YAML: constructor and resolver fast paths

@@ -11,11 +11,12 @@ import typer
 from ..columnar import diff_files, wants_columnar
 from ..diff import as_streams, diff_documents
 from ..errors import ExitStatus, UsageError
-from ..files import STDIN, load_document
+from ..files import STDIN, parse_input, read_input
 from ..model import MISSING, Document
 from ..paths import Path, format_path
 from ..render.progress import StageProgress
 from ..render.report import diff_report, to_json, to_yaml
+from ..split_load import parse_both
 from ..tree import get_at
 from .app import app, keep_until_exit
 from .options import (
@@ -42,14 +43,20 @@ from .options import (
 
 
 def load_pair(source: str, target: str, source_format: str | None, target_format: str | None,
-              coerce: bool, progress: StageProgress) -> tuple[Document, Document]:
-    """Load both inputs; both may not be stdin."""
+              coerce: bool, progress: StageProgress, *, split: bool = False) -> tuple[Document, Document]:
+    """Read and parse both inputs, kept until the process ends; both may not be stdin.
+
+    ``split``: parse TARGET in a second process where that pays (:mod:`..split_load`). The two
+    trees may then share records, so only a caller that changes neither may ask.
+    """
     if source == STDIN and target == STDIN:
         raise UsageError("SOURCE and TARGET cannot both be standard input")
-    progress(f"loading {source}")
-    source_doc = load_document(source, source_format, coerce=coerce, freeze_gc=True)
-    progress(f"loading {target}")
-    target_doc = load_document(target, target_format, coerce=coerce, freeze_gc=True)
+    inputs = read_input(source, source_format), read_input(target, target_format)
+    progress(f"loading {source} and {target}")
+    if split:
+        source_doc, target_doc = parse_both(*inputs, coerce=coerce)
+    else:
+        source_doc, target_doc = (parse_input(raw, coerce=coerce, freeze_gc=True) for raw in inputs)
     keep_until_exit(source_doc, target_doc)
     return as_streams(source_doc, target_doc)
 
@@ -130,7 +137,8 @@ def diff(
             result = diff_files(source, target, options, engine=engine.value, source_format=source_format,
                                 target_format=target_format, coerce=coerce)
         if result is None:
-            source_doc, target_doc = load_pair(source, target, source_format, target_format, coerce, progress)
+            source_doc, target_doc = load_pair(source, target, source_format, target_format, coerce, progress,
+                                               split=True)
             check_subtree(source_doc, target_doc, subtree)
             progress("comparing")
             result = diff_documents(source_doc, target_doc, options, subtree)

@@ -30,14 +30,31 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-_SLOW: Any = object()
+# What :func:`fast_loads` and :func:`orjson_loads` return where orjson steps aside.
+SLOW: Any = object()
 
 
 def fast_loads(source: bytes | str) -> Any:
-    """orjson's parse of ``source`` when it is provably the stdlib's, else ``_SLOW``.
+    """orjson's parse of ``source`` when it is provably the stdlib's, else ``SLOW``."""
+    data_bytes = source.encode("utf-8") if isinstance(source, str) else source
+    data = orjson_loads(data_bytes)
+    return data if data is SLOW or faithful(data_bytes, data) else SLOW
+
+
+def orjson_loads(data_bytes: bytes) -> Any:
+    """orjson's parse of ``data_bytes``, ``SLOW`` where it refuses them; see :func:`faithful`."""
+    try:
+        return orjson.loads(data_bytes)
+    except orjson.JSONDecodeError:
+        return SLOW
+
+
+def faithful(data_bytes: bytes, data: Any) -> bool:
+    """Whether ``data``, orjson's parse of ``data_bytes``, is provably the stdlib's parse.
 
     orjson is 8x faster than the stdlib scanner with a duplicate-key hook, but differs from it in
-    three ways, each caught here so the exact path below gives the result and the error messages:
+    three ways, each caught here or by :func:`orjson_loads`, so the exact path gives the result and
+    the error messages:
 
     * it keeps the last of repeated keys. Outside strings a colon appears once per key, and orjson
       writes one per key plus those inside strings (which it never escapes), so the input and the
@@ -49,23 +66,22 @@ def fast_loads(source: bytes | str) -> Any:
       and such text inside a string: the exact path is slower, never wrong);
     * it refuses what the stdlib accepts (NaN, lone surrogates, deep nesting): its error does too.
     """
-    data_bytes = source.encode("utf-8") if isinstance(source, str) else source
-    try:
-        data = orjson.loads(data_bytes)
-    except orjson.JSONDecodeError:
-        return _SLOW
-    if b"\\u003" in data_bytes and (b"\\u003a" in data_bytes or b"\\u003A" in data_bytes):
-        return _SLOW
     try:
         dumped = orjson.dumps(data)
     except (orjson.JSONEncodeError, TypeError):
-        return _SLOW
-    if _has_exponent(dumped) or dumped.count(b":") != data_bytes.count(b":"):
-        return _SLOW
-    return data
+        return False
+    return faithful_counts(data_bytes, dumped.count(b":"), has_exponent(dumped))
 
 
-def _has_exponent(dumped: bytes) -> bool:
+def faithful_counts(data_bytes: bytes, colons: int, exponent: bool) -> bool:
+    """:func:`faithful`, given the colons in orjson's serialisation of the tree and whether
+    :func:`has_exponent` found one in it (for a tree serialised in parts: their sums)."""
+    if b"\\u003" in data_bytes and (b"\\u003a" in data_bytes or b"\\u003A" in data_bytes):
+        return False
+    return not exponent and colons == data_bytes.count(b":")
+
+
+def has_exponent(dumped: bytes) -> bool:
     """Whether orjson wrote some number as ``…e+NN`` (orjson never escapes ``e`` or ``+`` in strings)."""
     # ``+`` is rare and found by memchr; a search for ``e+`` would stop at every ``e``.
     pos = dumped.find(b"+")
@@ -143,17 +159,23 @@ class JsonFormat:
         """
         if not raw or raw.isspace():
             raise InputError(name, "file is empty")
-        data = fast_loads(raw)
-        if data is not _SLOW:
-            return Document(data=data, name=name, format=self.name, text=raw)
-        # orjson has already stepped aside for these bytes: straight to the exact path.
-        return self._load_text(decode(), name, fast=False)
+        document = self.load_fast(raw, name)
+        # Where orjson stepped aside for these bytes, straight to the exact path.
+        return document if document is not None else self._load_text(decode(), name, fast=False)
+
+    def load_fast(self, raw: bytes, name: str) -> Document | None:
+        """The fast path of :meth:`load_bytes` alone: orjson's parse, proved exact; ``None`` where it
+        steps aside. Its trees hold JSON's types only, and finite floats (orjson refuses NaN)."""
+        data = orjson_loads(raw)
+        if data is SLOW or not faithful(raw, data):
+            return None
+        return Document(data=data, name=name, format=self.name, text=raw)
 
     def _load_text(self, text: str, name: str, *, fast: bool) -> Document:
         if not text or text.isspace():  # (``text.strip()`` would copy the whole file)
             raise InputError(name, "file is empty")
-        data = fast_loads(text) if fast else _SLOW
-        if data is _SLOW:
+        data = fast_loads(text) if fast else SLOW
+        if data is SLOW:
             data = _exact_loads(text, name)
         return Document(data=data, name=name, format=self.name, text=text)
 

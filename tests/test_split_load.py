@@ -1,0 +1,175 @@
+"""Loading TARGET in a second process (split_load) gives exactly what loading it here gives.
+
+The pure parts (the survey that proves a parse exact record by record, the rebuild from the
+child's message) are checked against the one-process loader on random documents; the CLI is run
+on files big enough to fork, and its output compared with the library's one-process result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from nervsync_cli.diff import diff_documents
+from nervsync_cli.files import load_document
+from nervsync_cli.formats.json_format import SLOW, faithful, orjson_loads
+from nervsync_cli.model import DiffOptions
+from nervsync_cli.render.report import diff_report, to_json
+from nervsync_cli.split_load import _MIN_BYTES, Survey, encode, rebuild, survey
+
+from .test_fast_paths import json_values, same
+
+records = st.lists(st.dictionaries(st.sampled_from(["id", "a", "b:", "c"]), json_values, max_size=4), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values, st.booleans(), st.booleans())
+def test_survey_proves_exactly_what_the_whole_tree_proof_proves(value: Any, wrap: bool, duplicate: bool) -> None:
+    document = {"meta": value, "records": [value, {"x": value}]} if wrap else [value, value]
+    text = json.dumps(document)
+    if duplicate:
+        text = text.replace('{"x": ', '{"x": 0, "x": ', 1)
+    raw = text.encode()
+    data = orjson_loads(raw)
+    surveyed = survey(data)
+    assert surveyed is not None
+    assert surveyed.faithful(raw) == faithful(raw, data)
+
+
+def _edited(source: list[Any], rng: random.Random) -> list[Any]:
+    """TARGET made from SOURCE: records kept, dropped, changed to look-alike types, reordered."""
+    target: list[Any] = []
+    for record in source:
+        roll = rng.random()
+        if roll < 0.15:
+            continue
+        if roll < 0.35 and isinstance(record, dict) and record:
+            record = dict(reversed(list(record.items())))  # same values, other key order
+        elif roll < 0.5:
+            record = json.loads(json.dumps(record).replace("true", "1").replace("1.0", "1"))
+        target.append(record)
+    rng.shuffle(target)
+    return target
+
+
+@settings(max_examples=150, deadline=None)
+@given(records, st.randoms(use_true_random=False), st.booleans())
+def test_rebuilt_target_is_the_target(source: list[Any], rng: random.Random, wrap: bool) -> None:
+    target = [*_edited(source, rng), {"id": "new"}]
+    source_doc: Any = {"records": source, "n": 1} if wrap else source
+    target_doc: Any = {"n": 2, "records": target} if wrap else target
+    pool, sent = (_proved(json.dumps(doc).encode()) for doc in (source_doc, target_doc))
+    assume(pool is not None)
+    assume(sent is not None)
+    assert pool is not None
+    assert sent is not None
+    rebuilt = rebuild(encode(sent), pool)
+    assert same(rebuilt, json.loads(json.dumps(target_doc)))
+
+
+def _proved(raw: bytes) -> Survey | None:
+    """The survey of orjson's parse of ``raw``, when the split would use it (proved exact)."""
+    data = orjson_loads(raw)
+    surveyed = survey(data) if data is not SLOW else None
+    return surveyed if surveyed is not None and surveyed.faithful(raw) else None
+
+
+def test_a_hash_that_lies_is_caught() -> None:
+    pool = survey([{"id": 1, "on": True}, {"id": 2}])
+    sent = survey([{"id": 1, "on": 1}, {"id": 2}])
+    assert pool is not None
+    assert sent is not None
+    # The child claims TARGET's first record hashes like SOURCE's, which holds ``true`` not ``1``.
+    lying = type(sent)(sent.key, sent.items, sent.skeleton, sent.lengths, [pool.hashes[0], sent.hashes[1]],
+                       sent.colons, sent.exponent)
+    assert rebuild(encode(lying), pool) is None
+    assert same(rebuild(encode(sent), pool), [{"id": 1, "on": 1}, {"id": 2}])
+
+
+def test_documents_without_records_are_not_surveyed() -> None:
+    assert survey({"a": 1, "b": {"c": [1]}}) is None
+    assert survey("text") is None
+    surveyed = survey({"a": [1], "b": [1, 2], "c": 3})
+    assert surveyed is not None
+    assert surveyed.key == "b"
+
+
+# ---------------------------------------------------------------- the CLI, big enough to fork
+
+def _big_pair(folder: Path, seed: int) -> tuple[Path, Path]:
+    rng = random.Random(seed)
+    source = [{"id": f"r{i:06d}", "on": rng.random() < 0.5, "n": rng.randint(0, 9), "w": rng.random() * 100,
+               "tags": ["a", "b"][: rng.randint(0, 2)], "text": "x" * rng.randint(0, 60)} for i in range(40_000)]
+    target = _edited(source, rng)
+    target.sort(key=lambda record: str(record.get("id")))
+    paths = folder / "source.json", folder / "target.json"
+    for path, records in zip(paths, (source, target)):
+        path.write_bytes(orjson.dumps({"records": records, "version": seed}, option=orjson.OPT_INDENT_2))
+    assert paths[1].stat().st_size >= _MIN_BYTES
+    return paths
+
+
+def _one_process(source: Path, target: Path) -> str:
+    result = diff_documents(load_document(str(source)), load_document(str(target)), DiffOptions())
+    return to_json(diff_report(result, str(source), str(target)))
+
+
+_PARSE_BOTH = """
+import sys, orjson
+from nervsync_cli.files import load_document, read_input
+from nervsync_cli.split_load import parse_both
+source, target = parse_both(read_input(sys.argv[1]), read_input(sys.argv[2]))
+shared = {id(record) for record in source.data["records"]} & {id(record) for record in target.data["records"]}
+alone = load_document(sys.argv[2])
+print(len(shared), orjson.dumps(target.data) == orjson.dumps(alone.data), target.text == alone.text)
+"""
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="the split needs a second core")
+def test_the_child_hands_over_target_sharing_source_records(tmp_path: Path) -> None:
+    source, target = _big_pair(tmp_path, 3)
+    # A process of its own: the test runner has threads, and the split never forks beside threads.
+    done = subprocess.run([sys.executable, "-c", _PARSE_BOTH, str(source), str(target)],
+                          capture_output=True, text=True, check=True)
+    shared, same_data, same_text = done.stdout.split()
+    assert int(shared) > 20_000
+    assert same_data == same_text == "True"
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="the split needs a second core")
+def test_cli_diff_of_big_files_is_the_one_process_diff(
+        tmp_path: Path, run_cli: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    source, target = _big_pair(tmp_path, 7)
+    result = run_cli("diff", str(source), str(target), "-o", "json")
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == _one_process(source, target)
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="the split needs a second core")
+@pytest.mark.parametrize("spoil", [b'"version": 7', b'"n": 3'])
+def test_cli_target_the_fast_path_refuses_is_loaded_exactly(
+        tmp_path: Path, spoil: bytes, run_cli: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    source, target = _big_pair(tmp_path, 7)
+    # A 65-bit integer orjson would turn into a float; or a repeated key it would silently drop.
+    replacement = b'"version": 36893488147419103232' if spoil.startswith(b'"v') else b'"n": 3, "n": 4'
+    target.write_bytes(target.read_bytes().replace(spoil, replacement, 1))
+    result = run_cli("diff", str(source), str(target), "-o", "json")
+    if spoil.startswith(b'"v'):
+        assert result.returncode == 1, result.stderr
+        assert result.stdout == _one_process(source, target)
+        assert "36893488147419103232" in result.stdout
+    else:
+        assert result.returncode == 2
+        assert result.stderr.startswith(f"nervsync: error: {target}:")
+        assert "duplicate key 'n'" in result.stderr

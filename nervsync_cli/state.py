@@ -116,15 +116,20 @@ class StateStore:
         row = self.db.execute("SELECT document FROM base WHERE pair = ? AND scope = ?", (pair, scope)).fetchone()
         return None if row is None else row[0]
 
-    def record(self, entry: HistoryEntry, base: Any) -> None:
-        """Store the new base and the history entry together, or neither."""
+    def record(self, entry: HistoryEntry, base: Any, base_json: bytes | None = None) -> None:
+        """Store the new base and the history entry together, or neither.
+
+        ``base_json``: the base as JSON already (the UTF-8 bytes it was parsed from, which
+        :func:`load_base` reads back as the same tree), stored instead of serialising ``base``.
+        """
         now = entry.time
+        document = dump_base(base) if base_json is None else base_json
         with self.db:
             self._insert("INSERT", "history", _HISTORY_COLUMNS, (
                 entry.run_id, entry.pair, entry.scope, now, entry.source, entry.target, entry.direction,
                 entry.strategy, entry.source_before, entry.target_before, entry.source_hash, entry.target_hash,
                 entry.base_before, 0))
-            self._put_base(entry.pair, entry.scope, dump_base(base), now)
+            self._put_base(entry.pair, entry.scope, document, now)
 
     def _put_base(self, pair: str, scope: str, document: str | bytes | None, now: str) -> None:
         if document is None:
@@ -287,15 +292,16 @@ class StateSession:
         self.base = None if self.base_document is None else load_base(self.base_document)
 
     def record(self, before: tuple[bytes | None, bytes | None], after: tuple[str | None, str | None],
-               base: Any, direction: str, strategy: str, run_id: str | None = None) -> HistoryEntry:
+               base: Any, direction: str, strategy: str, run_id: str | None = None, *,
+               base_json: bytes | None = None) -> HistoryEntry:
         """Store the new base and a history entry for this run, in one transaction.
 
         ``before`` are the files' bytes before the sync, ``after`` their SHA-256 digests now
-        (:func:`nervsync_cli.files.file_sha256`).
+        (:func:`nervsync_cli.files.file_sha256`); ``base_json``: see :meth:`StateStore.record`.
         """
         entry = new_entry(self.pair, self.scope, self.source, self.target, direction, strategy, before, after,
                           self.base_document, run_id)
-        self.store.record(entry, base)
+        self.store.record(entry, base, base_json)
         return entry
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from .files import STDIN, atomic_write
+from .files import STDIN, atomic_write, atomic_write_bytes
 from .formats import get_format
 from .formats.csv_format import CsvFormat
 from .formats.csv_update import update_csv
 from .formats.json_format import JsonFormat
-from .formats.json_update import update_json
+from .formats.json_update import update_json_bytes
 from .model import Document
+
+_BOM = "\ufeff".encode()
 
 
 def render(original: Document, new: Document) -> str:
@@ -17,20 +19,29 @@ def render(original: Document, new: Document) -> str:
     ``original.data`` must still be the tree its text was loaded into: parts of ``new.data`` that
     are the very objects of it are taken as unchanged (a tree edited in place is not).
     """
+    return render_bytes(original, new).decode("utf-8")
+
+
+def render_bytes(original: Document, new: Document) -> bytes:
+    """:func:`render` as UTF-8 bytes (without a byte order mark), from and to bytes where it can.
+
+    A JSON file is spliced as bytes, so its text is neither decoded nor the result encoded.
+    """
     fmt = get_format(new.format)
-    if original.text is None:
-        return fmt.dump(new.data, multi_document=new.multi_document)
+    if not _has_text(original):
+        return fmt.dump(new.data, multi_document=new.multi_document).encode("utf-8")
     if new.data is original.data:
-        return original.text
+        return _original_bytes(original)
     # The built-in writers also take the tree the text was loaded into, and skip the parts of the
     # new tree that are the same objects (a sync copies only what it changes; see apply.applied_copy).
     # A document wrapped into a stream (diff.as_streams) holds more than its text: no short cut.
     same_shape = original.format == new.format and not original.multi_document
     if same_shape and type(fmt) is JsonFormat:
-        return update_json(original.text, new.data, old=original.data)
+        return update_json_bytes(_original_bytes(original), new.data, old=original.data)
+    text = str(original.text)
     if same_shape and type(fmt) is CsvFormat:
-        return update_csv(original.text, new.data, old=original.data)
-    return fmt.update(original.text, new.data, multi_document=new.multi_document)
+        return update_csv(text, new.data, old=original.data).encode("utf-8")
+    return fmt.update(text, new.data, multi_document=new.multi_document).encode("utf-8")
 
 
 def write_document(original: Document, new: Document, out: str | None = None) -> str | None:
@@ -41,8 +52,25 @@ def write_document(original: Document, new: Document, out: str | None = None) ->
     destination = out or original.name
     if destination == STDIN and out is None:
         return None
-    text = render(original, new)
-    if out is None and text == original.text:
+    if out is None and new.data is original.data and _has_text(original):
+        return None  # the text would be the original's: not even read
+    data = render_bytes(original, new)
+    if out is None and _has_text(original) and data == _original_bytes(original):
         return None
-    atomic_write(destination, text, bom=original.bom)
+    if destination == STDIN:
+        atomic_write(destination, data.decode("utf-8"), bom=original.bom)
+    else:
+        atomic_write_bytes(destination, (_BOM if original.bom else b"") + data)
     return destination
+
+
+def _has_text(document: Document) -> bool:
+    """Whether the document was loaded from text (in-memory documents have none)."""
+    # Read where Document keeps ``text``, so that text held as bytes is not decoded to ask.
+    return document.__dict__["_text"] is not None
+
+
+def _original_bytes(document: Document) -> bytes:
+    raw = document.original_bytes()
+    assert raw is not None  # (a document with text)
+    return raw

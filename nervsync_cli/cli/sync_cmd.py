@@ -174,7 +174,7 @@ def sync(
                         (document_bytes(source_doc), document_bytes(target_doc)),
                         (file_sha256(source), file_sha256(target)),
                         get_at(outcome.source.data, options.roots[0]), direction.value, strategy.value,
-                        run_id=recorder.run_id,
+                        run_id=recorder.run_id, base_json=_base_json(source_doc, outcome, options),
                     )
         finish_events(recorder, outcome, written)
     except Exception as exc:
@@ -204,6 +204,15 @@ def _base(base_file: str | None, options: SyncOptions, session: StateSession | N
     if session is not None and session.base is not None:
         return session.base
     return MISSING
+
+
+def _base_json(source_doc: Document, outcome: SyncOutcome, options: SyncOptions) -> bytes | None:
+    """The new base as JSON without serialising it, where SOURCE's own bytes are that: SOURCE is a
+    JSON file, the sync left it as loaded, and its whole tree is the synced part."""
+    unchanged = outcome.source is source_doc and not options.roots[0]
+    if unchanged and source_doc.format == "json" and not source_doc.multi_document:
+        return source_doc.original_bytes()
+    return None
 
 
 def _write_conflicts(path: str, outcome: SyncOutcome) -> None:

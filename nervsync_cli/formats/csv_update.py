@@ -15,9 +15,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate, count, repeat
+from itertools import accumulate, repeat
 from operator import add
 from typing import Any
 
@@ -27,6 +28,7 @@ from .json_update import align_by_content, align_by_key, paused_gc, same_value
 __all__ = ["update_csv"]
 
 _DELIMITERS = ",;\t|"
+_LINE_BREAK = re.compile("\n")
 
 
 class _Texts(Sequence[str]):
@@ -177,8 +179,7 @@ def _split_as_loaded(body: str, dialect: _Dialect, rows: list[dict[str, Any]]) -
         return None
     header_lines = sum(cell.count("\n") for cell in header) + 1
     # Where each line ends (after its line break; the last line, which may have none, at the end).
-    line_ends = list(map(add, accumulate(map(len, body.split("\n"))), count(1)))
-    line_ends[-1] = len(body)
+    line_ends = [*map(re.Match.end, _LINE_BREAK.finditer(body)), len(body)]
     if len(line_ends) - body.endswith("\n") != header_lines + sum(breaks) + len(rows):
         return None
     # Record k ends with line header_lines + (breaks + 1 of records 0..k).

@@ -10,7 +10,13 @@ Given the tree the original text was parsed into (``old``), the walk compares ne
 old ones instead of parsing them, and a value that is the very same object as before is copied
 without being compared. Where the file is written as orjson writes JSON with two-space indentation
 (as ``json.dumps(indent=2)`` and most tools do), the extent of an old value is found by rendering
-it and checking that the text holds exactly that, which is several times faster than parsing it.
+it and checking that the text holds exactly that, which is several times faster than parsing it;
+where the whole file is exactly orjson's rendering of ``old`` (one re-serialisation proves it), the
+layout of every value is known and its extent is found by a search for its closing line.
+
+:func:`update_json_bytes` does the same on the file's UTF-8 bytes, seen as Latin-1 text: each byte
+is one character, so decoding and encoding 100 MB cost a copy instead of a UTF-8 conversion, and
+only the keys and values it renders are converted.
 
 The list alignment helpers (:func:`align_items` and friends) are shared with the YAML and CSV
 rewriters.
@@ -43,6 +49,7 @@ __all__ = [
     "canonical",
     "same_value",
     "update_json",
+    "update_json_bytes",
 ]
 
 IDENTITY_FIELDS = ("id", "key", "name", "uuid")
@@ -60,6 +67,11 @@ _UNKNOWN: Any = object()
 _WS = re.compile(r"[ \t\n\r]*")
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[:,\[\]{}]')
 _NON_ASCII_ESCAPE = re.compile(r"\\u(?:00[89a-fA-F]|0[1-9a-fA-F]|[1-9a-fA-F])")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+# How update_json_bytes sees bytes as text: one character per byte, both ways a plain copy.
+_BYTES_AS_TEXT = "latin-1"
+_UTF8_BOM = "\ufeff".encode()
 _DECODER: Any = json.JSONDecoder()
 _scan: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(_DECODER)
 # typeshed does not declare json.decoder.scanstring, the C string scanner the decoder uses.
@@ -86,12 +98,18 @@ def same_value(old: Any, new: Any) -> bool:
     return bool(old == new) and canonical(old) == canonical(new)
 
 
-def _field_keys(items: Sequence[Any], field: str) -> list[tuple[type, Any]] | None:
+def _field_keys(items: Sequence[Any], field: str) -> list[Any] | None:
+    """Each item's ``field`` as a key equal exactly for equal values of the same type: ``(type,
+    value)``, or the value itself where all are strings (see :func:`_comparable`); ``None`` if some
+    item has no scalar there."""
     if not set(map(type, items)) - {dict}:
         # Plain mappings (the common case): C-level passes over the list, no bytecode per item.
         values = list(map(dict.get, items, repeat(field), repeat(_ABSENT)))
         types = list(map(type, values))
-        if not set(types) - {str, int, float, bool}:
+        kinds = set(types)
+        if kinds == {str}:
+            return values
+        if not kinds - {str, int, float, bool}:
             return list(zip(types, values))
     keys: list[tuple[type, Any]] = []
     for item in items:
@@ -105,6 +123,19 @@ def _field_keys(items: Sequence[Any], field: str) -> list[tuple[type, Any]] | No
 
 
 _ABSENT = object()
+
+
+def _comparable(old: list[Any], new: list[Any]) -> tuple[list[Any], list[Any]]:
+    """Two non-empty lists of :func:`_field_keys` in one form: plain strings only if both are."""
+    # Plain strings hash faster than tuples; a side of mixed types needs the other tagged too.
+    old_plain, new_plain = type(old[0]) is str, type(new[0]) is str
+    if old_plain == new_plain:
+        return old, new
+    return (_tagged(old) if old_plain else old), (_tagged(new) if new_plain else new)
+
+
+def _tagged(strings: list[str]) -> list[tuple[type, Any]]:
+    return list(zip(repeat(str), strings))
 
 
 def align_by_key(old_keys: Sequence[Hashable], new_keys: Sequence[Hashable]) -> list[int | None] | None:
@@ -224,7 +255,9 @@ def align_items(old: Sequence[Any], new: Sequence[Any]) -> list[int | None]:
         for field in IDENTITY_FIELDS:
             old_keys = _field_keys(old, field)
             new_keys = _field_keys(new, field) if old_keys is not None else None
-            keyed = align_by_key(old_keys, new_keys) if old_keys is not None and new_keys is not None else None
+            if old_keys is None or new_keys is None:
+                continue
+            keyed = align_by_key(*_comparable(old_keys, new_keys))
             if keyed is not None:
                 return keyed
     return align_by_content([canonical(item) for item in old], [canonical(item) for item in new])
@@ -312,16 +345,23 @@ def _line_indent(text: str, pos: int) -> str:
 
 
 class _Splicer:
-    """Builds the output from spans of the original (coalesced) and rendered pieces."""
+    """Builds the output from spans of the original (coalesced) and rendered pieces.
 
-    def __init__(self, text: str, style: _Style) -> None:
+    ``encoding``: how ``text`` was decoded from the file's bytes, and how rendered pieces are
+    encoded into the same form (UTF-8 for real text, Latin-1 for bytes seen as text).
+    """
+
+    def __init__(self, text: str, style: _Style, encoding: str = "utf-8") -> None:
         self.text = text
         self.style = style
+        self.encoding = encoding
         self.pieces: list[str] = []
         self.span_start = 0
         self.span_end = 0
         # Whether the file's style is the one orjson renders with OPT_INDENT_2 (see rendering()).
         self.orjson_style = style.unit == "  " and style.key_sep == ": " and not style.ensure_ascii
+        # Whether the whole text is orjson's OPT_INDENT_2 rendering of the old tree (see skip()).
+        self.canonical = False
 
     def span(self, start: int, end: int) -> None:
         if start == self.span_end:
@@ -331,8 +371,23 @@ class _Splicer:
         self.span_start, self.span_end = start, end
 
     def literal(self, piece: str) -> None:
+        """Append rendered text (never a slice of ``text``: those are spans)."""
         self._flush()
-        self.pieces.append(piece)
+        self.pieces.append(self.own(piece))
+
+    def own(self, piece: str) -> str:
+        """``piece`` in the form of ``text`` (the identity for real text and for ASCII)."""
+        if self.encoding == "utf-8" or piece.isascii():
+            return piece
+        return piece.encode("utf-8").decode(self.encoding)
+
+    def key(self, pos: int) -> tuple[str, int]:
+        """The object key whose opening quote is at ``pos``, and the position after its closing quote."""
+        key, end = _scanstring(self.text, pos + 1)
+        if self.encoding != "utf-8" and not key.isascii():
+            # The scanner read the UTF-8 bytes of raw non-ASCII characters as Latin-1; read them again.
+            key = _scanstring(self.text[pos:end].encode(self.encoding).decode("utf-8"), 1)[0]
+        return key, end
 
     def result(self) -> str:
         self._flush()
@@ -375,6 +430,9 @@ class _Splicer:
                 return self.object(start, new, indent, old)
             if opener == "[" and isinstance(old, list) and isinstance(new, list):
                 return self.array(start, new, indent, old)
+            end = self.skip(start, old, indent)
+            self.known(start, end, old, new, indent)
+            return end
         if opener == "{" and isinstance(new, dict) and len(new) >= _LAZY_MIN:
             return self.object(start, new, indent)
         if opener == "[" and isinstance(new, list) and len(new) >= _LAZY_MIN:
@@ -385,6 +443,8 @@ class _Splicer:
 
     def skip(self, start: int, old: Any, indent: str | None) -> int:
         """The end of the value at ``start``, whose old value is known."""
+        if self.canonical and indent is not None:
+            return self.canonical_end(start, old, indent)
         rendered = self.rendering(old, indent)
         if rendered is not None and self.text.startswith(rendered, start):
             # The text there is a whole value (a container or string ends with its own closing
@@ -399,11 +459,46 @@ class _Splicer:
         if not self.orjson_style or indent is None or not isinstance(value, (dict, list, str)):
             return None
         try:
-            rendered = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+            rendered = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode(self.encoding)
         except TypeError:  # orjson.JSONEncodeError: integers beyond 64 bits, for one
             return None
         # JSON strings hold no raw line break: every one in the rendering starts an indented line.
         return rendered.replace("\n", self.style.newline + indent)
+
+    def canonical_items(self, pos: int, items: list[tuple[int, int, Any]], child: str, old: list[Any]) -> int:
+        """:meth:`_array_items` in a canonical text (see :meth:`canonical_end`): items are separated
+        by a comma, a line break and ``child``, and the last one by a line break from the ``]``."""
+        separator = len(child) + 2
+        closer = "\n" + child + "}"
+        index = self.text.index
+        end = pos
+        for value in old:
+            # Inline for the usual mapping items: this runs once per record of a large file.
+            end = index(closer, pos) + len(closer) if type(value) is dict and value else \
+                self.canonical_end(pos, value, child)
+            items.append((pos, end, value))
+            pos = end + separator
+        return self.ws(end)
+
+    def canonical_end(self, start: int, old: Any, indent: str) -> int:
+        """:meth:`skip` in a text that is orjson's rendering of the old tree, on a line indented by ``indent``.
+
+        There a container closes on the first line after its opening that is indented as little
+        as its own (deeper lines are indented more, and strings hold no raw line break), an empty
+        one is ``{}`` or ``[]``, and a scalar ends where its token does.
+        """
+        if isinstance(old, (dict, list)):
+            if not old:
+                return start + 2
+            close = "\n" + indent + ("}" if isinstance(old, dict) else "]")
+            return self.text.index(close, start) + len(close)
+        if old is None or old is True:
+            return start + 4
+        if old is False:
+            return start + 5
+        token = (_STRING if isinstance(old, str) else _NUMBER).match(self.text, start)
+        assert token is not None  # (the text there is old's rendering)
+        return token.end()
 
     def known(self, start: int, end: int, old: Any, new: Any, indent: str | None) -> None:
         # ``old is new``: an item the sync left alone (the new tree shares it with the old one).
@@ -434,7 +529,7 @@ class _Splicer:
         seen: set[str] = set()
         index = 0
         while True:
-            key, key_end = _scanstring(text, pos + 1)
+            key, key_end = self.key(pos)
             colon = self.ws(key_end)
             self.expect(colon, ":")
             value_start = self.ws(colon + 1)
@@ -549,6 +644,8 @@ class _Splicer:
         """
         if self.text.startswith("]", pos):
             return pos
+        if self.canonical and old is not _UNKNOWN and child is not None:
+            return self.canonical_items(pos, items, child, old)
         # The old items are the very objects the new tree may share (see known()).
         known = iter(old) if old is not _UNKNOWN else None
         # The usual separator of a multi-line array, checked at once instead of token by token.
@@ -584,10 +681,39 @@ def update_json(original: str, new: Any, *, old: Any = _UNKNOWN) -> str:
     Raises:
         json.JSONDecodeError: ``original`` is not JSON.
     """
-    splicer = _Splicer(original, _detect_style(original))
+    if old is not _UNKNOWN:
+        return update_json_bytes(original.encode("utf-8"), new, old=old).decode("utf-8")
+    return _splice(_Splicer(original, _detect_style(original)), new, old)
+
+
+def update_json_bytes(original: bytes, new: Any, *, old: Any) -> bytes:
+    """:func:`update_json` of the UTF-8 bytes of a JSON text, given the tree ``old`` they parse into.
+
+    The same bytes as ``update_json(original.decode(), new, old=old).encode()``, without decoding
+    the text or encoding the result.
+    """
+    bom = _UTF8_BOM if original.startswith(_UTF8_BOM) else b""
+    body = original[len(bom):]
+    text = body.decode(_BYTES_AS_TEXT)
+    splicer = _Splicer(text, _detect_style(text), _BYTES_AS_TEXT)
+    splicer.canonical = splicer.orjson_style and _renders_as(body, old)
+    return bom + _splice(splicer, new, old).encode(_BYTES_AS_TEXT)
+
+
+def _renders_as(original: bytes, old: Any) -> bool:
+    """Whether ``original`` is exactly orjson's two-space rendering of ``old`` (and a final newline)."""
+    try:
+        rendered = orjson.dumps(old, option=orjson.OPT_INDENT_2)
+    except TypeError:  # orjson.JSONEncodeError: integers beyond 64 bits, for one
+        return False
+    return original.startswith(rendered) and original[len(rendered):] in (b"", b"\n")
+
+
+def _splice(splicer: _Splicer, new: Any, old: Any) -> str:
+    original = splicer.text
     start = splicer.ws(1 if original.startswith("\ufeff") else 0)
     if start == len(original):
-        return original + splicer.style.render(new, "") + "\n"
+        return original + splicer.own(splicer.style.render(new, "")) + "\n"
     splicer.span(0, start)
     with paused_gc():  # the parsed values are freed, as they are made, before collection resumes
         end = splicer.value(start, new, _line_indent(original, start), old)

@@ -2,17 +2,18 @@
 records SOURCE does not already hold.
 
 Parsing is most of a diff's time, and the GIL keeps it on one core. So the parent forks once both
-files are read: the child parses TARGET (orjson, proved exact as usual) while the parent parses
-SOURCE. Sending TARGET's tree back would cost as much as parsing it, so the child sends its records
-as JSON text plus one hash per record; the parent keeps its own object for every record whose hash
-a SOURCE record shares (usually nearly all of them) and parses only the rest.
+files are read: the child parses TARGET while the parent parses SOURCE, both with orjson. Sending
+TARGET's tree back would cost as much as parsing it, so the child writes its records as one JSON
+array into shared memory, with each record's length and hash; the parent keeps its own object for
+every record whose hash a SOURCE record shares (usually nearly all of them) and parses the rest.
 
 Hashes only suggest: the parent then serialises the list it rebuilt and compares the bytes with the
-child's serialisation of TARGET's list. Equal bytes mean equal JSON values, types and key order
-included, because both trees hold JSON's types only (orjson's fast path proved exact; its floats
-are finite, so none turned into ``null``). Anything else — a hash that lied, a file orjson steps
-aside for, a child that failed — ends in ``None`` and the caller parses TARGET itself: the result
-is always exactly the one-process result.
+child's array. Equal bytes mean equal JSON values, types and key order included, because both
+trees hold JSON's types only (orjson's parses, proved exact as the one-process loader proves them:
+the child counts its side of the proof while serialising, the parent the text's side; orjson's
+floats are finite, so none became ``null``). Anything else — a hash that lied, a file orjson
+steps aside for, a child that failed — ends in ``None`` and the caller parses TARGET itself: the
+result is always exactly the one-process result.
 
 Forking only pays where a second core is free and TARGET is big; and it is only safe in a process
 running one thread (a terminal's progress display is another): fork copies the calling thread
@@ -24,23 +25,27 @@ from __future__ import annotations
 import dataclasses
 import gc
 import marshal
+import mmap
+import operator
 import os
 import signal
 import struct
 import threading
-from itertools import accumulate
+from itertools import accumulate, compress, count, repeat
 from types import TracebackType
 from typing import Any
 
 import orjson
 
 from .files import RawInput, gc_paused, parse_input, with_bom
-from .formats.json_format import SLOW, JsonFormat, faithful_counts, has_exponent, orjson_loads
+from .formats.json_format import SLOW, JsonFormat, faithful_counts, has_exponent, key_colons, orjson_loads
 from .model import Document
 
 # Below this size TARGET parses in well under a tenth of a second: less than the fork and hand-over.
 _MIN_BYTES = 4 * 1024 * 1024
-_HEADER = struct.Struct("<Q")
+# The child's message starts with the sizes of its two parts: the records' array, then a header.
+_SIZES = struct.Struct("<QQ")
+_SINK_SLACK = 1 << 20
 
 
 def bulk(data: Any) -> tuple[str | None, list[Any]] | None:
@@ -54,26 +59,23 @@ def bulk(data: Any) -> tuple[str | None, list[Any]] | None:
     return max(lists, key=lambda pair: len(pair[1])) if lists else None
 
 
-@dataclasses.dataclass(frozen=True)
-class Survey:
-    """One orjson-parsed tree serialised record by record: what proves it exact, and what the
-    child sends of it (its records' lengths and hashes, and the rest of the document as JSON)."""
+def _skeleton(data: Any, key: str | None) -> bytes:
+    """The document without its records (their field emptied), as JSON."""
+    return orjson.dumps([] if key is None else {k: ([] if k == key else v) for k, v in data.items()})
 
-    key: str | None
-    items: list[Any]
-    skeleton: bytes
-    lengths: list[int]
-    hashes: list[int]
+
+@dataclasses.dataclass(frozen=True)
+class Pool:
+    """SOURCE's records by hash (of their orjson serialisation), and the counts that prove SOURCE's
+    parse exact (:func:`~nervsync_cli.formats.json_format.faithful_counts`)."""
+
+    records: dict[int, Any]
     colons: int
     exponent: bool
 
-    def faithful(self, data_bytes: bytes) -> bool:
-        """Whether the tree is the exact parse of ``data_bytes`` (:func:`faithful_counts`)."""
-        return faithful_counts(data_bytes, self.colons, self.exponent)
 
-
-def survey(data: Any) -> Survey | None:
-    """The :class:`Survey` of a tree orjson parsed; ``None`` if it has no records.
+def pool_of(data: Any) -> Pool | None:
+    """The :class:`Pool` of a tree orjson parsed; ``None`` if it has no records.
 
     Each record is serialised once and its bytes dropped at once (kept, a hundred thousand of them
     would cost more in fresh memory than the serialising itself).
@@ -82,46 +84,96 @@ def survey(data: Any) -> Survey | None:
     if found is None:
         return None
     key, items = found
-    skeleton = orjson.dumps([] if key is None else {k: ([] if k == key else v) for k, v in data.items()})
-    stats = [(len(text), hash(text), text.count(b":"), b"+" in text and has_exponent(text))
-             for text in map(orjson.dumps, items)]
+    skeleton = _skeleton(data, key)
+    stats = [(hash(text), text.count(b":"), b"+" in text and has_exponent(text)) for text in map(orjson.dumps, items)]
+    hashes, colons, exponents = (list(column) for column in zip(*stats)) if stats else ([], [], [])
+    return Pool(dict(zip(hashes, items)), sum(colons) + skeleton.count(b":"), any(exponents) or has_exponent(skeleton))
+
+
+@dataclasses.dataclass(frozen=True)
+class Message:
+    """TARGET as the child hands it over: its records as orjson's JSON array, each one's length and
+    hash, the rest of the document (``skeleton``) with the records' field (``key``) emptied, and
+    the counts that prove the parse exact (:func:`~nervsync_cli.formats.json_format.faithful_counts`)."""
+
+    array: bytes
+    skeleton: bytes
+    key: str | None
+    lengths: list[int]
+    hashes: list[int]
+    colons: int
+    exponent: bool
+
+    @classmethod
+    def receive(cls, sink: mmap.mmap) -> Message:
+        """What :func:`publish` wrote in ``sink``."""
+        array_size, header_size = _SIZES.unpack_from(sink)
+        end = _SIZES.size + array_size
+        return cls(sink[_SIZES.size:end], *marshal.loads(sink[end:end + header_size]))
+
+
+def publish(data: Any, sink: mmap.mmap) -> bool:
+    """Write the :class:`Message` for ``data``, a tree orjson parsed, into ``sink``: the array first,
+    each record as it is serialised, then the rest, then the sizes at the start. ``False`` if
+    ``data`` has no records.
+
+    Raises:
+        ValueError: the message does not fit in ``sink``.
+    """
+    found = bulk(data)
+    if found is None:
+        return False
+    key, items = found
+    sink.seek(_SIZES.size)
+    write = sink.write
+    write(b"[")
+    stats = []
+    for text in map(orjson.dumps, items):
+        write(text)
+        write(b",")
+        stats.append((len(text), hash(text), text.count(b":"), b"+" in text and has_exponent(text)))
+    if items:
+        sink.seek(-1, os.SEEK_CUR)
+    write(b"]")
     lengths, hashes, colons, exponents = (list(column) for column in zip(*stats)) if stats else ([], [], [], [])
-    return Survey(key, items, skeleton, lengths, hashes, sum(colons) + skeleton.count(b":"),
-                  any(exponents) or has_exponent(skeleton))
+    skeleton = _skeleton(data, key)
+    array_size = sink.tell() - _SIZES.size
+    header = marshal.dumps((skeleton, key, lengths, hashes, sum(colons) + skeleton.count(b":"),
+                            any(exponents) or has_exponent(skeleton)))
+    write(header)
+    sink[:_SIZES.size] = _SIZES.pack(array_size, len(header))
+    return True
 
 
-def encode(records: Survey) -> bytes:
-    """The child's message: a header (its size first), then the records as one JSON array."""
-    header = marshal.dumps((records.key, records.skeleton, records.lengths, records.hashes))
-    return _HEADER.pack(len(header)) + header + orjson.dumps(records.items)
-
-
-def rebuild(message: bytes, pool: Survey) -> Any | None:
+def rebuild(message: Message, pool: Pool) -> Any | None:
     """TARGET's tree from the child's ``message``, sharing the ``pool`` records (SOURCE's) whose
     hashes match; ``None`` if the result does not serialise exactly as TARGET's records did."""
-    (size,) = _HEADER.unpack_from(message)
-    key, skeleton, lengths, hashes = marshal.loads(message[_HEADER.size:_HEADER.size + size])
-    array = memoryview(message)[_HEADER.size + size:]
-    known = dict(zip(pool.hashes, pool.items))
-    starts = list(accumulate((n + 1 for n in lengths), initial=1))
-    items = list(map(known.get, hashes))
-    for i in [i for i, item in enumerate(items) if item is None]:
-        items[i] = orjson.loads(array[starts[i]:starts[i] + lengths[i]])
-    if orjson.dumps(items) != array:
+    items = list(map(pool.records.get, message.hashes))
+    missing = list(compress(count(), map(operator.is_, items, repeat(None))))
+    if missing:
+        lengths = message.lengths
+        starts = list(accumulate((n + 1 for n in lengths), initial=1))
+        for i in missing:
+            items[i] = orjson.loads(message.array[starts[i]:starts[i] + lengths[i]])
+    if orjson.dumps(items) != message.array:
         return None
-    if key is None:
+    if message.key is None:
         return items
-    data = orjson.loads(skeleton)
-    data[key] = items
+    data = orjson.loads(message.skeleton)
+    data[message.key] = items
     return data
 
 
 class TargetInChild:
-    """TARGET being parsed by a forked child; a context manager that never leaves the child behind."""
+    """TARGET being parsed by a forked child; a context manager that never leaves the child behind.
 
-    def __init__(self, pid: int, fd: int, target: RawInput) -> None:
+    The child writes its message into anonymous shared memory mapped before the fork: no copy
+    through a pipe, and the parent learns it is complete when the child exits.
+    """
+
+    def __init__(self, pid: int, sink: mmap.mmap, target: RawInput) -> None:
         self._pid: int | None = pid
-        self._fd = fd
+        self._sink = sink
         self._target = target
 
     @classmethod
@@ -131,20 +183,24 @@ class TargetInChild:
                 or len(target.body) < _MIN_BYTES or not _spare_core() or not hasattr(os, "fork")
                 or threading.active_count() > 1):
             return None
-        read_end, write_end = os.pipe()
+        # Room for the records re-serialised (orjson's compact form is about as long as the input,
+        # longer only for numbers written with exponents; a message that does not fit fails).
+        sink = mmap.mmap(-1, 2 * len(target.body) + _SINK_SLACK)
         pid = os.fork()
         if pid == 0:
-            os.close(read_end)
-            _child(target, write_end)
-        os.close(write_end)
-        return cls(pid, read_end, target)
+            _child(target, sink)
+        return cls(pid, sink, target)
 
-    def document(self, pool: Survey) -> Document | None:
+    def document(self, pool: Pool) -> Document | None:
         """TARGET's document, sharing ``pool``'s records where they are the same; ``None``: parse it
-        yourself. ``pool``: the survey of SOURCE, proved exact."""
-        with open(self._fd, "rb") as pipe:
-            message = pipe.read()
-        if not self._wait() or not message:
+        yourself. ``pool``: SOURCE's, whose parse was proved exact."""
+        # Counted while the child may still be busy: the half of its proof that needs only the text.
+        colons = key_colons(self._target.body)
+        if not self._wait():
+            return None
+        message = Message.receive(self._sink)
+        self._sink.close()
+        if message.exponent or message.colons != colons:
             return None
         with gc_paused(freeze=True):
             data = rebuild(message, pool)
@@ -168,7 +224,7 @@ class TargetInChild:
             os.kill(self._pid, signal.SIGKILL)
             os.waitpid(self._pid, 0)
             self._pid = None
-            os.close(self._fd)
+        self._sink.close()
 
 
 def parse_both(source: RawInput, target: RawInput, *, coerce: bool = False) -> tuple[Document, Document]:
@@ -179,33 +235,23 @@ def parse_both(source: RawInput, target: RawInput, *, coerce: bool = False) -> t
     # Both are JSON from here on, which ``coerce`` does not concern.
     with child:
         with gc_paused(freeze=True):
-            surveyed = _load_surveyed(source)
-        if surveyed is None:
+            data = orjson_loads(source.body)
+            pool = pool_of(data) if data is not SLOW else None
+        if pool is None or not faithful_counts(source.body, pool.colons, pool.exponent):
             return parse_input(source, freeze_gc=True), parse_input(target, freeze_gc=True)
-        source_doc, pool = surveyed
         target_doc = child.document(pool)
+    source_doc = with_bom(Document(data=data, name=source.name, format=source.format.name, text=source.body), source)
     return source_doc, target_doc or parse_input(target, freeze_gc=True)
 
 
-def _load_surveyed(raw: RawInput) -> tuple[Document, Survey] | None:
-    """orjson's parse of a JSON input proved exact, and its survey; ``None`` where either fails."""
-    data = orjson_loads(raw.body)
-    surveyed = survey(data) if data is not SLOW else None
-    if surveyed is None or not surveyed.faithful(raw.body):
-        return None
-    return with_bom(Document(data=data, name=raw.name, format=raw.format.name, text=raw.body), raw), surveyed
-
-
-def _child(target: RawInput, fd: int) -> None:
+def _child(target: RawInput, sink: mmap.mmap) -> None:
     """The child's whole life: it must never return into the caller's code, whatever happens."""
     code = 1
     try:
         # A short-lived process that builds one big tree: the collector would only rescan it.
         gc.disable()
-        surveyed = _load_surveyed(target)
-        if surveyed is not None:
-            with open(fd, "wb") as pipe:
-                pipe.write(encode(surveyed[1]))
+        data = orjson_loads(target.body)
+        if data is not SLOW and publish(data, sink):
             code = 0
     finally:
         os._exit(code)

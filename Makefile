@@ -11,6 +11,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# An editable install is byte-compiled by nothing else, and where PYTHONDONTWRITEBYTECODE is
+	@# set (containers, CI) every run would compile the package again: about 0.1 s a command.
+	$(BIN)/python -m compileall -q nervsync_cli
 	touch $(STAMP)
 
 ## demo: install, then run a real diff and a real sync on copies of fixtures/

@@ -66,7 +66,11 @@ def pair_id(source: str, target: str) -> str:
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    """One past sync: enough to list it and to undo it."""
+    """One past sync: enough to list it and to undo it.
+
+    ``source_before``/``target_before``: a file's bytes before the sync, or ``None`` where the sync
+    did not write it (nothing to restore).
+    """
 
     run_id: str
     time: str

@@ -102,6 +102,22 @@ def test_undo_refuses_when_a_file_changed_since(tmp_path: Path, pair: tuple[Path
     assert json.loads(target.read_text()) == {"records": RECORDS["records"][:1]}
 
 
+def test_history_keeps_only_the_files_a_sync_wrote(tmp_path: Path, pair: tuple[Path, Path]) -> None:
+    source, target = pair
+    write_json(target, {"records": RECORDS["records"][:1]})
+    before = source.read_bytes(), target.read_bytes()
+    assert nervsync("sync", source.name, target.name, "--direction", "source-to-target", cwd=tmp_path).returncode == 0
+    with sqlite3.connect(tmp_path / ".nervsync" / "state.db") as db:
+        kept = db.execute("SELECT source_before, target_before FROM history").fetchall()
+    assert kept == [(None, before[1])]  # SOURCE was only read: undo has nothing of it to restore
+    source.write_text(source.read_text() + " ")  # an edit after the run, to a file the run never wrote
+    edited = source.read_bytes()
+    undo = nervsync("undo", cwd=tmp_path)
+    assert undo.returncode == 0
+    assert undo.stderr.endswith(f"restored {target}\n")
+    assert (source.read_bytes(), target.read_bytes()) == (edited, before[1])
+
+
 def test_explicit_base_overrides_the_store_and_no_state_stores_nothing(tmp_path: Path,
                                                                         pair: tuple[Path, Path]) -> None:
     source, target = pair

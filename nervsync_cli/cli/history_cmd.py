@@ -90,15 +90,19 @@ def undo(
         raise RefusedError(f"run {entry.run_id[:12]} was already undone")
     with pair_lock(state, entry.pair):
         paths = (entry.source, entry.target)
+        befores = (entry.source_before, entry.target_before)
         current = [read_bytes_if_exists(path) for path in paths]
         expected = (entry.source_hash, entry.target_hash)
-        changed = [path for path, data, want in zip(paths, current, expected) if sha256(data) != want]
+        # Only a file undo would write can be clobbered: one the run never wrote is left alone.
+        changed = [path for path, data, want, before in zip(paths, current, expected, befores)
+                   if before is not None and sha256(data) != want]
         if changed and not force:
             raise RefusedError(f"{', '.join(changed)} changed since run {entry.run_id[:12]}; nothing was "
                                "written (use --force to undo anyway)")
-        for path, before, now in zip(paths, (entry.source_before, entry.target_before), current):
+        for path, before, now in zip(paths, befores, current):
             if before is not None and before != now:
                 atomic_write_bytes(path, before)
         store.mark_undone(entry)
-    sys.stderr.write(f"nervsync: undid run {entry.run_id[:12]}: restored {entry.source} and {entry.target}\n")
+    restored = " and ".join(path for path, before in zip(paths, befores) if before is not None) or "nothing"
+    sys.stderr.write(f"nervsync: undid run {entry.run_id[:12]}: restored {restored}\n")
     return ExitStatus.OK

@@ -171,7 +171,7 @@ def sync(
                 written = _write(source_doc, target_doc, outcome, source_out, target_out)
                 if session is not None:
                     session.record(
-                        (document_bytes(source_doc), document_bytes(target_doc)),
+                        (_before(source_doc, written), _before(target_doc, written)),
                         (file_sha256(source), file_sha256(target)),
                         get_at(outcome.source.data, options.roots[0]), direction.value, strategy.value,
                         run_id=recorder.run_id, base_json=_base_json(source_doc, outcome, options),
@@ -213,6 +213,12 @@ def _base_json(source_doc: Document, outcome: SyncOutcome, options: SyncOptions)
     if unchanged and source_doc.format == "json" and not source_doc.multi_document:
         return source_doc.original_bytes()
     return None
+
+
+def _before(document: Document, written: list[str]) -> bytes | None:
+    """What undo restores of a file: its bytes before the sync, if the sync wrote it (a copy of an
+    untouched file would only grow the store, by the whole file for a big one)."""
+    return document_bytes(document) if document.name in written else None
 
 
 def _write_conflicts(path: str, outcome: SyncOutcome) -> None:

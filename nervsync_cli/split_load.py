@@ -1,11 +1,13 @@
-"""Loading two big JSON inputs on two cores: TARGET in a forked child, which hands back only the
-records SOURCE does not already hold.
+"""Loading two big inputs on two cores: TARGET in a forked child. Between two JSON files it hands
+back only the records SOURCE does not already hold; a YAML tree, whose parse costs far more than
+any copy of it, comes back whole through marshal (exact for every value a parser makes).
 
 Parsing is most of a diff's time, and the GIL keeps it on one core. So the parent forks once both
-files are read: the child parses TARGET while the parent parses SOURCE, both with orjson. Sending
-TARGET's tree back would cost as much as parsing it, so the child writes its records as one JSON
-array into shared memory, with each record's length and hash; the parent keeps its own object for
-every record whose hash a SOURCE record shares (usually nearly all of them) and parses the rest.
+files are read, and the child parses TARGET while the parent parses SOURCE. For two JSON files
+(orjson both), sending TARGET's tree back would cost as much as parsing it, so the child writes its
+records as one JSON array into shared memory, with each record's length and hash; the parent keeps
+its own object for every record whose hash a SOURCE record shares (usually nearly all of them) and
+parses the rest.
 
 Hashes only suggest: the parent then serialises the list it rebuilt and compares the bytes with the
 child's array. Equal bytes mean equal JSON values, types and key order included, because both
@@ -46,6 +48,9 @@ _MIN_BYTES = 4 * 1024 * 1024
 # The child's message starts with the sizes of its two parts: the records' array, then a header.
 _SIZES = struct.Struct("<QQ")
 _SINK_SLACK = 1 << 20
+# A tree handed over whole (see TargetInChild.start): its size, then marshal's bytes.
+_WHOLE_SIZE = struct.Struct("<Q")
+_WHOLE_FORMATS = frozenset({"yaml"})
 
 
 def bulk(data: Any) -> tuple[str | None, list[Any]] | None:
@@ -178,17 +183,22 @@ class TargetInChild:
 
     @classmethod
     def start(cls, source: RawInput, target: RawInput) -> TargetInChild | None:
-        """Fork a child parsing ``target``; ``None`` where that does not pay or is not safe."""
-        if (not isinstance(source.format, JsonFormat) or not isinstance(target.format, JsonFormat)
-                or len(target.body) < _MIN_BYTES or not _spare_core() or not hasattr(os, "fork")
-                or threading.active_count() > 1):
+        """Fork a child parsing ``target``; ``None`` where that does not pay or is not safe.
+
+        Two JSON inputs take the records' hand-over (:meth:`document`); a YAML TARGET, whose parse
+        costs far more than any copy of its tree, is handed over whole (:meth:`whole_document`).
+        """
+        records = isinstance(source.format, JsonFormat) and isinstance(target.format, JsonFormat)
+        if ((not records and target.format.name not in _WHOLE_FORMATS) or len(target.body) < _MIN_BYTES
+                or not _spare_core() or not hasattr(os, "fork") or threading.active_count() > 1):
             return None
         # Room for the records re-serialised (orjson's compact form is about as long as the input,
-        # longer only for numbers written with exponents; a message that does not fit fails).
+        # longer only for numbers written with exponents; marshal's is shorter than YAML's text);
+        # a message that does not fit fails.
         sink = mmap.mmap(-1, 2 * len(target.body) + _SINK_SLACK)
         pid = os.fork()
         if pid == 0:
-            _child(target, sink)
+            _child(target, sink, records)
         return cls(pid, sink, target)
 
     def document(self, pool: Pool) -> Document | None:
@@ -207,6 +217,20 @@ class TargetInChild:
         if data is None:
             return None
         document = Document(data=data, name=self._target.name, format=self._target.format.name, text=self._target.body)
+        return with_bom(document, self._target)
+
+    def whole_document(self) -> Document | None:
+        """TARGET's document as the child parsed it, handed over whole; ``None``: parse it yourself
+        (the child failed, perhaps on an error the parent's own parse will report)."""
+        if not self._wait():
+            return None
+        (size,) = _WHOLE_SIZE.unpack_from(self._sink)
+        message = self._sink[_WHOLE_SIZE.size:_WHOLE_SIZE.size + size]
+        self._sink.close()
+        with gc_paused(freeze=True):
+            data, multi_document = marshal.loads(message)
+        document = Document(data=data, name=self._target.name, format=self._target.format.name,
+                            text=self._target.body, multi_document=multi_document)
         return with_bom(document, self._target)
 
     def _wait(self) -> bool:
@@ -232,8 +256,11 @@ def parse_both(source: RawInput, target: RawInput, *, coerce: bool = False) -> t
     child = TargetInChild.start(source, target)
     if child is None:
         return parse_input(source, coerce=coerce, freeze_gc=True), parse_input(target, coerce=coerce, freeze_gc=True)
-    # Both are JSON from here on, which ``coerce`` does not concern.
     with child:
+        if not isinstance(target.format, JsonFormat):
+            source_doc = parse_input(source, coerce=coerce, freeze_gc=True)
+            return source_doc, child.whole_document() or parse_input(target, coerce=coerce, freeze_gc=True)
+        # Both are JSON from here on, which ``coerce`` does not concern.
         with gc_paused(freeze=True):
             data = orjson_loads(source.body)
             pool = pool_of(data) if data is not SLOW else None
@@ -244,14 +271,23 @@ def parse_both(source: RawInput, target: RawInput, *, coerce: bool = False) -> t
     return source_doc, target_doc or parse_input(target, freeze_gc=True)
 
 
-def _child(target: RawInput, sink: mmap.mmap) -> None:
+def _child(target: RawInput, sink: mmap.mmap, records: bool) -> None:
     """The child's whole life: it must never return into the caller's code, whatever happens."""
     code = 1
     try:
         # A short-lived process that builds one big tree: the collector would only rescan it.
         gc.disable()
-        data = orjson_loads(target.body)
-        if data is not SLOW and publish(data, sink):
+        if records:
+            data = orjson_loads(target.body)
+            if data is not SLOW and publish(data, sink):
+                code = 0
+        else:
+            # marshal keeps every value a parser makes exactly (big integers, NaN, non-string keys);
+            # a value it cannot write raises, and the parent parses TARGET itself.
+            document = parse_input(target)
+            message = marshal.dumps((document.data, document.multi_document))
+            sink.write(_WHOLE_SIZE.pack(len(message)))
+            sink.write(message)
             code = 0
     finally:
         os._exit(code)

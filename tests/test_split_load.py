@@ -184,3 +184,54 @@ def test_cli_target_the_fast_path_refuses_is_loaded_exactly(
         assert result.returncode == 2
         assert result.stderr.startswith(f"nervsync: error: {target}:")
         assert "duplicate key 'n'" in result.stderr
+
+
+# ---------------------------------------------------------------- a YAML TARGET, handed over whole
+
+def _one_core() -> None:
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
+def _both_ways(*args: str, cwd: Path) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
+    """The CLI as it runs here (two cores: TARGET in a child), and pinned to one core (no child)."""
+    command = [sys.executable, "-m", "nervsync_cli", *args]
+    split = subprocess.run(command, capture_output=True, text=True, cwd=cwd)
+    alone = subprocess.run(command, capture_output=True, text=True, cwd=cwd, preexec_fn=_one_core)
+    return split, alone
+
+
+def _big_yaml(records: int, seed: int, *, documents: bool = False) -> str:
+    rng = random.Random(seed)
+    lines = []
+    for i in range(records):
+        if documents:
+            lines.append("---")
+        lead = "" if documents else "- "
+        pad = "" if documents else "  "
+        lines += [f"{lead}id: r{i:06d}", f"{pad}on: {'yes' if rng.random() < 0.5 else 'no'}",
+                  f"{pad}n: {rng.randint(0, 9)}", f"{pad}w: {rng.choice(['.nan', '1e3', '0x1F', '2024-01-02'])}",
+                  f"{pad}text: {'x' * rng.randint(100, 180)}", f"{pad}tags: [a, {rng.randint(0, 3)}]"]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="the split needs a second core")
+@pytest.mark.parametrize("documents", [False, True])
+def test_yaml_target_parsed_in_a_child_gives_the_one_process_diff(tmp_path: Path, documents: bool) -> None:
+    source = _big_yaml(24_000, 1, documents=documents)
+    target = source.replace("n: 3\n", "n: 4\n", 40).replace("x" * 179, "y" * 179, 40)
+    (tmp_path / "source.yaml").write_text(source)
+    (tmp_path / "target.yaml").write_text("\ufeff" + target)
+    assert (tmp_path / "target.yaml").stat().st_size >= _MIN_BYTES
+    split, alone = _both_ways("diff", "source.yaml", "target.yaml", "-o", "json", cwd=tmp_path)
+    assert split.returncode == 1, split.stderr
+    assert (split.stdout, split.stderr) == (alone.stdout, alone.stderr)
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="the split needs a second core")
+def test_a_yaml_target_the_child_cannot_parse_gives_the_one_process_error(tmp_path: Path) -> None:
+    (tmp_path / "source.json").write_text(json.dumps([{"id": "r000001"}]))
+    (tmp_path / "target.yaml").write_text(_big_yaml(24_000, 2) + "- id: r1\n  id: r2\n")
+    split, alone = _both_ways("diff", "source.json", "target.yaml", cwd=tmp_path)
+    assert split.returncode == 2
+    assert (split.stdout, split.stderr) == (alone.stdout, alone.stderr)
+    assert split.stderr.startswith("nervsync: error: target.yaml:")

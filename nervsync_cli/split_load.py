@@ -192,9 +192,9 @@ class TargetInChild:
         if ((not records and target.format.name not in _WHOLE_FORMATS) or len(target.body) < _MIN_BYTES
                 or not _spare_core() or not hasattr(os, "fork") or threading.active_count() > 1):
             return None
-        # Room for the records re-serialised (orjson's compact form is about as long as the input,
-        # longer only for numbers written with exponents; marshal's is shorter than YAML's text);
-        # a message that does not fit fails.
+        # Room for TARGET re-serialised: orjson's compact form is about as long as the input (longer
+        # only for numbers written with exponents), marshal's about as long as block YAML. A message
+        # that does not fit fails, and the parent parses TARGET itself.
         sink = mmap.mmap(-1, 2 * len(target.body) + _SINK_SLACK)
         pid = os.fork()
         if pid == 0:

@@ -170,11 +170,12 @@ def atomic_write(path: str, text: str, *, bom: bool = False) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    atomic_write_bytes(path, (_BOM if bom else b"") + text.encode("utf-8"))
+    atomic_write_bytes(path, text.encode("utf-8"), bom=bom)
 
 
-def atomic_write_bytes(path: str, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so a crash leaves either the old or the new file, never half.
+def atomic_write_bytes(path: str, data: bytes, *, bom: bool = False) -> None:
+    """Replace ``path`` with ``data`` (after a byte order mark if asked) so a crash leaves either
+    the old or the new file, never half.
 
     The bytes go to a temporary file in the same folder, are flushed to disk, take the old file's
     permission bits, and are renamed over the old file; the folder is then synced so the rename
@@ -189,6 +190,8 @@ def atomic_write_bytes(path: str, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".nervsync-tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
+            if bom:
+                handle.write(_BOM)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

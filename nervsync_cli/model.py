@@ -86,6 +86,12 @@ class Document:
         """This document holding another tree; its text stays as it is (undecoded, if it still is)."""
         return dataclasses.replace(self, data=data, text=self.__dict__["_text"])
 
+    @property
+    def has_text(self) -> bool:
+        """Whether the document was loaded from text (in-memory documents have none), without
+        decoding text that was given as bytes."""
+        return self.__dict__["_text"] is not None
+
     def original_bytes(self) -> bytes | None:
         """The UTF-8 bytes of :attr:`text` (``None`` for in-memory documents), without decoding
         text that was given as bytes and not read since."""

@@ -10,8 +10,6 @@ from .formats.json_format import JsonFormat
 from .formats.json_update import update_json_bytes
 from .model import Document
 
-_BOM = "\ufeff".encode()
-
 
 def render(original: Document, new: Document) -> str:
     """The new text of ``original``'s file, changing only what differs (fresh text if none).
@@ -28,7 +26,7 @@ def render_bytes(original: Document, new: Document) -> bytes:
     A JSON file is spliced as bytes, so its text is neither decoded nor the result encoded.
     """
     fmt = get_format(new.format)
-    if not _has_text(original):
+    if not original.has_text:
         return fmt.dump(new.data, multi_document=new.multi_document).encode("utf-8")
     if new.data is original.data:
         return _original_bytes(original)
@@ -52,22 +50,16 @@ def write_document(original: Document, new: Document, out: str | None = None) ->
     destination = out or original.name
     if destination == STDIN and out is None:
         return None
-    if out is None and new.data is original.data and _has_text(original):
+    if out is None and new.data is original.data and original.has_text:
         return None  # the text would be the original's: not even read
     data = render_bytes(original, new)
-    if out is None and _has_text(original) and data == _original_bytes(original):
+    if out is None and original.has_text and data == _original_bytes(original):
         return None
     if destination == STDIN:
         atomic_write(destination, data.decode("utf-8"), bom=original.bom)
     else:
-        atomic_write_bytes(destination, (_BOM if original.bom else b"") + data)
+        atomic_write_bytes(destination, data, bom=original.bom)
     return destination
-
-
-def _has_text(document: Document) -> bool:
-    """Whether the document was loaded from text (in-memory documents have none)."""
-    # Read where Document keeps ``text``, so that text held as bytes is not decoded to ask.
-    return document.__dict__["_text"] is not None
 
 
 def _original_bytes(document: Document) -> bytes:

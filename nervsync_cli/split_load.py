@@ -80,19 +80,34 @@ class Pool:
 
 
 def pool_of(data: Any) -> Pool | None:
-    """The :class:`Pool` of a tree orjson parsed; ``None`` if it has no records.
-
-    Each record is serialised once and its bytes dropped at once (kept, a hundred thousand of them
-    would cost more in fresh memory than the serialising itself).
-    """
+    """The :class:`Pool` of a tree orjson parsed; ``None`` if it has no records."""
     found = bulk(data)
     if found is None:
         return None
     key, items = found
-    skeleton = _skeleton(data, key)
-    stats = [(hash(text), text.count(b":"), b"+" in text and has_exponent(text)) for text in map(orjson.dumps, items)]
-    hashes, colons, exponents = (list(column) for column in zip(*stats)) if stats else ([], [], [])
-    return Pool(dict(zip(hashes, items)), sum(colons) + skeleton.count(b":"), any(exponents) or has_exponent(skeleton))
+    _, hashes, colons, exponent = _serialised(items, _skeleton(data, key))
+    return Pool(dict(zip(hashes, items)), colons, exponent)
+
+
+def _serialised(items: list[Any], skeleton: bytes,
+                sink: mmap.mmap | None = None) -> tuple[list[int], list[int], int, bool]:
+    """Each record's length and hash as orjson serialises it, and the colons and exponents of the
+    whole document (records and ``skeleton``: see
+    :func:`~nervsync_cli.formats.json_format.faithful_counts`). ``sink``: where to write each
+    record, then a comma, as it is serialised.
+
+    Each record's bytes are dropped at once: kept, a hundred thousand of them would cost more in
+    fresh memory than the serialising itself.
+    """
+    stats = []
+    for text in map(orjson.dumps, items):
+        if sink is not None:
+            sink.write(text)
+            sink.write(b",")
+        stats.append((len(text), hash(text), text.count(b":"), b"+" in text and has_exponent(text)))
+    lengths, hashes, colons, exponents = (list(column) for column in zip(*stats)) if stats else ([], [], [], [])
+    return (lengths, hashes, sum(colons) + skeleton.count(b":"),
+            any(exponents) or has_exponent(skeleton))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,23 +144,16 @@ def publish(data: Any, sink: mmap.mmap) -> bool:
     if found is None:
         return False
     key, items = found
-    sink.seek(_SIZES.size)
-    write = sink.write
-    write(b"[")
-    stats = []
-    for text in map(orjson.dumps, items):
-        write(text)
-        write(b",")
-        stats.append((len(text), hash(text), text.count(b":"), b"+" in text and has_exponent(text)))
-    if items:
-        sink.seek(-1, os.SEEK_CUR)
-    write(b"]")
-    lengths, hashes, colons, exponents = (list(column) for column in zip(*stats)) if stats else ([], [], [], [])
     skeleton = _skeleton(data, key)
+    sink.seek(_SIZES.size)
+    sink.write(b"[")
+    lengths, hashes, colons, exponent = _serialised(items, skeleton, sink)
+    if items:
+        sink.seek(-1, os.SEEK_CUR)  # the last record's comma
+    sink.write(b"]")
     array_size = sink.tell() - _SIZES.size
-    header = marshal.dumps((skeleton, key, lengths, hashes, sum(colons) + skeleton.count(b":"),
-                            any(exponents) or has_exponent(skeleton)))
-    write(header)
+    header = marshal.dumps((skeleton, key, lengths, hashes, colons, exponent))
+    sink.write(header)
     sink[:_SIZES.size] = _SIZES.pack(array_size, len(header))
     return True
 

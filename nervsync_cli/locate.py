@@ -11,19 +11,16 @@ list costs a cache miss per item. A caller that replaces an item in a list tells
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from itertools import repeat
 from typing import Any
 
 from . import tree
-from .identity import field_value, key_of
+from .identity import field_value, key_of, plain_keys
 from .model import MISSING
 from .paths import Match, Path, Segment, key_text
 
 _SCALARS = (str, int, float, bool, type(None))
 _Names = tuple[str, ...]
 _Values = tuple[str, ...]
-_NONE = object()
 
 
 def _key(item: Any, names: _Names) -> _Values | None:
@@ -35,18 +32,6 @@ def _key(item: Any, names: _Names) -> _Values | None:
             return None
         values.append(key_text(value))
     return tuple(values)
-
-
-def plain_strings(items: Sequence[Any], name: str) -> list[str] | None:
-    """The ``name`` field of every item when each item is a plain dict holding a string there.
-
-    That is the common case of a keyed list (``id: "dev-001"``), answered by C-level passes over
-    the list; anything else (``None``) takes the general, per-item way.
-    """
-    if "." in name or set(map(type, items)) - {dict}:
-        return None
-    values: list[Any] = list(map(dict.get, items, repeat(name), repeat(_NONE)))
-    return None if set(map(type, values)) - {str} else values
 
 
 class _List:
@@ -62,11 +47,11 @@ class _List:
         self.keys: dict[_Names, list[_Values | None]] = {}
 
     def plain(self, names: _Names) -> list[str] | None:
-        """:func:`plain_strings` of a one-field key, computed once."""
+        """:func:`~nervsync_cli.identity.plain_keys` of a one-field key, computed once."""
         if len(names) != 1:
             return None
         if names not in self.strings:
-            self.strings[names] = plain_strings(self.items, names[0])
+            self.strings[names] = plain_keys(self.items, names[0])
         return self.strings[names]
 
     def drop(self, names: _Names) -> None:

@@ -2,7 +2,7 @@
 back only the records SOURCE does not already hold; a YAML tree, whose parse costs far more than
 any copy of it, comes back whole through marshal (exact for every value a parser makes).
 
-Parsing is most of a diff's time, and the GIL keeps it on one core. So the parent forks once both
+Parsing is most of a diff's time (and much of a sync's), and the GIL keeps it on one core. So the parent forks once both
 files are read, and the child parses TARGET while the parent parses SOURCE. For two JSON files
 (orjson both), sending TARGET's tree back would cost as much as parsing it, so the child writes its
 records as one JSON array into shared memory, with each record's length and hash; the parent keeps

@@ -1,8 +1,9 @@
 """The state store: the reconciled base of every synced pair, and the history that undo reads.
 
-An SQLite database (``.nervsync/state.db`` by default). A sync writes its files first, then
-records base and history in one transaction: a crash in between leaves the files new and the base
-old, and the next three-way sync sees both sides changed identically — no conflict, no loss.
+An SQLite database (``.nervsync/state.db`` by default). A sync commits base and history in
+one transaction once its files are written: a crash before the commit leaves the files new and the
+base old, and the next three-way sync sees both sides changed identically — no conflict, no loss.
+(The transaction's rows are written while the files are, in a thread: see :class:`PendingRecord`.)
 A lock file per pair keeps two syncs of the same pair from interleaving.
 """
 
@@ -16,10 +17,11 @@ import marshal
 import os
 import re
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path as FsPath
 from typing import Any
@@ -102,13 +104,21 @@ class StateStore:
     def __init__(self, path: str = DEFAULT_STATE) -> None:
         self.path = path
         FsPath(path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, timeout=LOCK_WAIT_SECONDS)
+        # Used by one thread at a time: a PendingRecord's worker, then the thread that joined it.
+        self.db = sqlite3.connect(path, timeout=LOCK_WAIT_SECONDS, check_same_thread=False)
         self.db.execute(f"PRAGMA page_size = {_PAGE_SIZE}")  # (ignored once the database has tables)
         self.db.executescript(_SCHEMA)
 
     def close(self) -> None:
         """Close the database."""
         self.db.close()
+
+    def flush(self) -> None:
+        """Have the operating system write what SQLite has written so far: a large transaction
+        spills most of its pages before it commits, and the commit's own sync then finds them
+        written, not queued behind the files the sync is writing at the same time."""
+        with open(self.path, "rb") as handle:
+            os.fsync(handle.fileno())
 
     def get_base(self, pair: str, scope: str) -> Any | None:
         """The stored base of a pair's scope, or ``None`` before its first sync."""
@@ -126,14 +136,19 @@ class StateStore:
         ``base_json``: the base as JSON already (the UTF-8 bytes it was parsed from, which
         :func:`load_base` reads back as the same tree), stored instead of serialising ``base``.
         """
-        now = entry.time
-        document = dump_base(base) if base_json is None else base_json
         with self.db:
-            self._insert("INSERT", "history", _HISTORY_COLUMNS, (
-                entry.run_id, entry.pair, entry.scope, now, entry.source, entry.target, entry.direction,
-                entry.strategy, entry.source_before, entry.target_before, entry.source_hash, entry.target_hash,
-                entry.base_before, 0))
-            self._put_base(entry.pair, entry.scope, document, now)
+            self._stage(entry, base, base_json)
+
+    def _stage(self, entry: HistoryEntry, base: Any, base_json: bytes | None) -> int:
+        """:meth:`record`'s rows, in the open (implicit) transaction, not committed; returns the
+        history row's rowid."""
+        document = dump_base(base) if base_json is None else base_json
+        rowid = self._insert("INSERT", "history", _HISTORY_COLUMNS, (
+            entry.run_id, entry.pair, entry.scope, entry.time, entry.source, entry.target, entry.direction,
+            entry.strategy, entry.source_before, entry.target_before, entry.source_hash, entry.target_hash,
+            entry.base_before, 0))
+        self._put_base(entry.pair, entry.scope, document, entry.time)
+        return rowid
 
     def _put_base(self, pair: str, scope: str, document: str | bytes | None, now: str) -> None:
         if document is None:
@@ -141,8 +156,8 @@ class StateStore:
         else:
             self._insert("INSERT OR REPLACE", "base", _BASE_COLUMNS, (pair, scope, document, now))
 
-    def _insert(self, verb: str, table: str, columns: tuple[str, ...], row: tuple[Any, ...]) -> None:
-        """``verb INTO table VALUES row``, writing large byte strings in place.
+    def _insert(self, verb: str, table: str, columns: tuple[str, ...], row: tuple[Any, ...]) -> int:
+        """``verb INTO table VALUES row``, writing large byte strings in place; returns the rowid.
 
         Bound as parameters, byte strings are copied by SQLite before it writes them (hundreds of
         megabytes for a pair of large files); written through incremental blob I/O into a blob
@@ -158,6 +173,7 @@ class StateStore:
         for i in sorted(large):
             with self.db.blobopen(table, columns[i], rowid) as blob:
                 blob.write(row[i])
+        return rowid
 
     def history(self, pair: str | None = None) -> list[HistoryEntry]:
         """Past syncs, newest first (of one pair, or all)."""
@@ -181,6 +197,70 @@ class StateStore:
         with self.db:
             self.db.execute("UPDATE history SET undone = 1 WHERE run_id = ?", (entry.run_id,))
             self._put_base(entry.pair, entry.scope, entry.base_before, _now())
+
+
+class PendingRecord:
+    """A history entry and a new base being written into an open transaction by a worker thread.
+
+    A sync's files and its store are both hundreds of megabytes for large files; SQLite writes
+    without holding the GIL, so the rows are written while the sync renders and writes its files,
+    and only the commit waits for them. Nothing is committed before :meth:`commit`, which the
+    caller runs once its files are written (see the module docstring); leaving the context
+    without it rolls everything back.
+    """
+
+    def __init__(self, store: StateStore, entry: HistoryEntry, base: Any, base_json: bytes | None) -> None:
+        self._store = store
+        # The digests are known once the files are written; the row is staged with placeholders of
+        # their length, which commit() overwrites in place: an UPDATE would rewrite the whole row,
+        # file copies included.
+        self._entry = replace(entry, source_hash=_DIGEST_PLACEHOLDER, target_hash=_DIGEST_PLACEHOLDER)
+        self._rowid: int | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._stage, args=(base, base_json), name="nervsync-state", daemon=True)
+        self._thread.start()
+
+    def _stage(self, base: Any, base_json: bytes | None) -> None:
+        try:
+            self._rowid = self._store._stage(self._entry, base, base_json)
+            self._store.flush()
+        except BaseException as exc:  # re-raised by commit(), in the caller's thread
+            self._error = exc
+
+    def commit(self, after: tuple[str | None, str | None], written: tuple[bool, bool]) -> HistoryEntry:
+        """Commit, with the files' SHA-256 digests now (``after``); a side staged with its old bytes
+        but not ``written`` after all (its text came out the same) keeps none."""
+        self._thread.join()
+        if self._error is not None:
+            self._store.db.rollback()
+            raise self._error
+        db, rowid = self._store.db, self._rowid
+        assert rowid is not None  # (staged without an error)
+        entry = self._entry
+        befores = (entry.source_before, entry.target_before)
+        with db:
+            for side, digest, before, kept in zip(("source", "target"), after, befores, written):
+                if digest is not None and len(digest) == len(_DIGEST_PLACEHOLDER):
+                    with db.blobopen("history", f"{side}_hash", rowid) as blob:
+                        blob.write(digest.encode("ascii"))
+                else:
+                    db.execute(f"UPDATE history SET {side}_hash = ? WHERE rowid = ?", (digest, rowid))
+                if before is not None and not kept:
+                    db.execute(f"UPDATE history SET {side}_before = NULL WHERE rowid = ?", (rowid,))
+        return replace(entry, source_hash=after[0], target_hash=after[1],
+                       source_before=befores[0] if written[0] else None,
+                       target_before=befores[1] if written[1] else None)
+
+    def __enter__(self) -> PendingRecord:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if exc_type is not None:
+            self._thread.join()
+            self._store.db.rollback()
+
+
+_DIGEST_PLACEHOLDER = "0" * 64  # a SHA-256 hex digest's length
 
 
 def dump_base(base: Any) -> str | bytes:
@@ -295,18 +375,17 @@ class StateSession:
         self.base_document = store.get_base_document(self.pair, scope)
         self.base = None if self.base_document is None else load_base(self.base_document)
 
-    def record(self, before: tuple[bytes | None, bytes | None], after: tuple[str | None, str | None],
-               base: Any, direction: str, strategy: str, run_id: str | None = None, *,
-               base_json: bytes | None = None) -> HistoryEntry:
-        """Store the new base and a history entry for this run, in one transaction.
+    def pending(self, before: tuple[bytes | None, bytes | None], base: Any, direction: str, strategy: str,
+                run_id: str | None = None, *, base_json: bytes | None = None) -> PendingRecord:
+        """Begin storing the new base and a history entry for this run; :meth:`PendingRecord.commit`
+        commits them once the files are written.
 
-        ``before`` are the files' bytes before the sync, ``after`` their SHA-256 digests now
-        (:func:`nervsync_cli.files.file_sha256`); ``base_json``: see :meth:`StateStore.record`.
+        ``before``: the bytes of each file the sync may write (``None`` for one it will not);
+        ``base_json``: see :meth:`StateStore.record`.
         """
-        entry = new_entry(self.pair, self.scope, self.source, self.target, direction, strategy, before, after,
-                          self.base_document, run_id)
-        self.store.record(entry, base, base_json)
-        return entry
+        entry = new_entry(self.pair, self.scope, self.source, self.target, direction, strategy, before,
+                          (None, None), self.base_document, run_id)
+        return PendingRecord(self.store, entry, base, base_json)
 
 
 @contextlib.contextmanager

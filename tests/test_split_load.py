@@ -8,10 +8,12 @@ on files big enough to fork, and its output compared with the library's one-proc
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import mmap
 import os
 import random
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -235,3 +237,38 @@ def test_a_yaml_target_the_child_cannot_parse_gives_the_one_process_error(tmp_pa
     assert split.returncode == 2
     assert (split.stdout, split.stderr) == (alone.stdout, alone.stderr)
     assert split.stderr.startswith("nervsync: error: target.yaml:")
+
+
+# ---------------------------------------------------------------- sync: TARGET in a child, the store beside the writes
+
+def _history(folder: Path) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(folder / ".nervsync" / "state.db") as db:
+        return db.execute("SELECT source_hash, target_hash, source_before IS NULL, target_before IS NULL, "
+                          "direction, strategy FROM history").fetchall()
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="the split needs a second core")
+@pytest.mark.parametrize("args", [("--direction", "source-to-target"), ("--strategy", "source-wins")])
+def test_cli_sync_of_big_files_is_the_one_process_sync(tmp_path: Path, args: tuple[str, ...]) -> None:
+    source, target = _big_pair(tmp_path, 11)
+    results = []
+    for how, preexec in (("split", None), ("alone", _one_core)):
+        work = tmp_path / how
+        work.mkdir()
+        for path in (source, target):
+            (work / path.name).write_bytes(path.read_bytes())
+        done = subprocess.run([sys.executable, "-m", "nervsync_cli", "sync", source.name, target.name, *args,
+                               "-o", "json"], capture_output=True, text=True, cwd=work, preexec_fn=preexec)
+        assert done.returncode == 0, done.stderr
+        files = tuple((work / path.name).read_bytes() for path in (source, target))
+        results.append((done.stdout, files, _history(work)))
+        assert subprocess.run([sys.executable, "-m", "nervsync_cli", "diff", source.name, target.name, "-q"],
+                              cwd=work).returncode == 0
+    assert results[0] == results[1]
+    (report, files, history), _ = results
+    written = json.loads(report)["written"]
+    assert target.name in written
+    direction, strategy = ("source-to-target", "merge") if "--direction" in args else ("bidirectional", "source-wins")
+    # The digests, staged as placeholders while the files were written, are the files' own.
+    assert history == [(hashlib.sha256(files[0]).hexdigest(), hashlib.sha256(files[1]).hexdigest(),
+                        source.name not in written, False, direction, strategy)]

@@ -33,7 +33,7 @@ from nervsync_cli.locate import Locator
 from nervsync_cli.model import ConflictStrategy, Document, Op, OpKind, SyncDirection, SyncOptions
 from nervsync_cli.patch.jsonpatch import copy_json
 from nervsync_cli.paths import Field, Match
-from nervsync_cli.state import StateStore, dump_base, load_base, new_entry
+from nervsync_cli.state import PendingRecord, StateStore, dump_base, load_base, new_entry
 from nervsync_cli.sync import sync_documents
 from nervsync_cli.write import render
 
@@ -237,3 +237,33 @@ def test_stored_base_reads_back_as_the_same_tree(tmp_path: Path, base: Any) -> N
 def test_bases_stored_by_earlier_versions_are_read() -> None:
     stored = {"v": float("nan"), "i": 2**70, "s": "é"}
     assert repr(load_base(json.dumps(stored, ensure_ascii=False))) == repr(stored)
+
+
+def test_a_pending_record_commits_what_was_staged_with_the_digests_given_then(tmp_path: Path) -> None:
+    store = StateStore(str(tmp_path / "state.db"))
+    big = b"x" * (3 << 20)
+    entry = new_entry("p", "s", "a", "b", "d", "s", (big, b"target before"), (None, None), None, run_id="r1")
+    with PendingRecord(store, entry, {"v": 1}, None) as pending:
+        # SOURCE staged but not written after all (its text came out the same): no copy is kept.
+        committed = pending.commit(("f" * 64, None), (False, True))
+    assert (committed.source_before, committed.target_before) == (None, b"target before")
+    assert (committed.source_hash, committed.target_hash) == ("f" * 64, None)
+    assert store.history("p") == [committed]
+    assert store.get_base("p", "s") == {"v": 1}
+    store.close()
+
+
+def test_a_pending_record_left_by_an_error_stores_nothing(tmp_path: Path) -> None:
+    store = StateStore(str(tmp_path / "state.db"))
+    entry = new_entry("p", "s", "a", "b", "d", "s", (None, b"old"), (None, None), None, run_id="r1")
+    with pytest.raises(OSError, match="disk full"), PendingRecord(store, entry, {"v": 1}, None):
+        raise OSError("disk full")  # the files failed to write
+    assert store.history("p") == []
+    assert store.get_base("p", "s") is None
+    store.record(entry, {"v": 1})
+    # A staging that fails (the run id exists) is reported by commit, in the caller's thread.
+    with pytest.raises(sqlite3.IntegrityError), PendingRecord(store, entry, {"v": 2}, None) as pending:
+        pending.commit(("0" * 64, "1" * 64), (False, True))
+    assert [e.run_id for e in store.history("p")] == ["r1"]
+    assert store.get_base("p", "s") == {"v": 1}
+    store.close()

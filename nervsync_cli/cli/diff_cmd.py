@@ -47,7 +47,8 @@ def load_pair(source: str, target: str, source_format: str | None, target_format
     """Read and parse both inputs, kept until the process ends; both may not be stdin.
 
     ``split``: parse TARGET in a second process where that pays (:mod:`..split_load`). The two
-    trees may then share records, so only a caller that changes neither may ask.
+    trees may then share records, so only a caller that edits neither in place may ask (a sync
+    copies what it changes: :func:`..apply.applied_copy`).
     """
     if source == STDIN and target == STDIN:
         raise UsageError("SOURCE and TARGET cannot both be standard input")

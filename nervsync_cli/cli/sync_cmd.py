@@ -154,7 +154,8 @@ def sync(
     try:
         with StageProgress() as progress, \
                 state_session(state_path, source, target, _scope(options), create=not planning) as session:
-            source_doc, target_doc = load_pair(source, target, source_format, target_format, coerce, progress)
+            source_doc, target_doc = load_pair(
+                source, target, source_format, target_format, coerce, progress, split=True)
             common = _base(base, options, session)
             progress("planning")
             outcome = sync_documents(
@@ -168,14 +169,17 @@ def sync(
                 _write_conflicts(conflicts_out, outcome)
             if outcome.applied:
                 progress("writing")
-                written = _write(source_doc, target_doc, outcome, source_out, target_out)
-                if session is not None:
-                    session.record(
-                        (_before(source_doc, written), _before(target_doc, written)),
-                        (file_sha256(source), file_sha256(target)),
+                if session is None:
+                    written = _write(source_doc, target_doc, outcome, source_out, target_out)
+                else:
+                    with session.pending(
+                        (_before(source_doc, outcome.source), _before(target_doc, outcome.target)),
                         get_at(outcome.source.data, options.roots[0]), direction.value, strategy.value,
                         run_id=recorder.run_id, base_json=_base_json(source_doc, outcome, options),
-                    )
+                    ) as pending:
+                        written = _write(source_doc, target_doc, outcome, source_out, target_out)
+                        pending.commit((file_sha256(source), file_sha256(target)),
+                                       (source_doc.name in written, target_doc.name in written))
         finish_events(recorder, outcome, written)
     except Exception as exc:
         if not any(e["event"] == "sync.failed" for e in recorder.events):
@@ -215,10 +219,10 @@ def _base_json(source_doc: Document, outcome: SyncOutcome, options: SyncOptions)
     return None
 
 
-def _before(document: Document, written: list[str]) -> bytes | None:
-    """What undo restores of a file: its bytes before the sync, if the sync wrote it (a copy of an
-    untouched file would only grow the store, by the whole file for a big one)."""
-    return document_bytes(document) if document.name in written else None
+def _before(document: Document, new: Document) -> bytes | None:
+    """What undo restores of a file: its bytes before the sync, if the sync may write it (a copy of
+    an untouched file would only grow the store, by the whole file for a big one)."""
+    return document_bytes(document) if new.data is not document.data else None
 
 
 def _write_conflicts(path: str, outcome: SyncOutcome) -> None:

@@ -156,22 +156,23 @@ def _make_mappings(tree: Any, path: Path) -> None:
         node = node[segment.name]
 
 
-def applied_copy(tree: Any, ops: Sequence[Op]) -> Any:
+def applied_copy(tree: Any, ops: Sequence[Op], locator: Locator | None = None) -> Any:
     """:func:`apply_ops` on a copy of ``tree``, which is left as it was; returns the new root.
 
     Only the containers an operation edits, and those above them, are copied; the rest is shared
     with ``tree``, so the cost follows the number of operations, not the size of the tree. Each
     path gets its own copies: a YAML alias (one object at two paths) edited at one path does not
     change at the other. Op values are copied too, so the result never shares them with the tree
-    they came from.
+    they came from. ``locator``: one that knows ``tree``'s lists (the plan's), whose knowledge
+    then serves their copies.
 
     Raises:
         ApplyError: as :func:`apply_ops`.
     """
     ops = [replace(op, value=copy_json(op.value)) for op in ops]
-    root = _shallow(tree)
+    locator = locator if locator is not None else Locator()
+    root = _copy(tree, locator)
     made = {id(root)}
-    locator = Locator()
     for op in ops:
         node = root
         for segment in op.path[:-1]:
@@ -182,18 +183,21 @@ def applied_copy(tree: Any, ops: Sequence[Op]) -> Any:
             if not isinstance(child, (dict, list)):
                 break
             if id(child) not in made:
-                child = _shallow(child)
+                child = _copy(child, locator)
                 node[position] = child
                 made.add(id(child))
             node = child
     return _apply(root, ops, locator)  # (the copies keep their items' keys: the indexes hold)
 
 
-def _shallow(node: Any) -> Any:
+def _copy(node: Any, locator: Locator) -> Any:
+    """A shallow copy of a container (anything else as it is), known to ``locator`` as its original is."""
     if isinstance(node, dict):
         return dict(node)
     if isinstance(node, list):
-        return list(node)
+        copy = list(node)
+        locator.copied(node, copy)
+        return copy
     return node
 
 

@@ -22,6 +22,7 @@ from typing import Any, cast
 
 from .errors import InputError
 from .identity import Identity, Side, index_items, match_segment
+from .locate import Locator
 from .model import MISSING, Change, ChangeKind, Diff, DiffOptions, Document
 from .paths import Field, Index, Path, format_path, matches
 from .tree import get_at
@@ -103,14 +104,15 @@ def as_streams(source: Document, target: Document) -> tuple[Document, Document]:
 class _Walker:
     """One comparison's state: options, identity choices, and the changes found so far."""
 
-    def __init__(self, options: DiffOptions, source: Document, target: Document) -> None:
+    def __init__(self, options: DiffOptions, source: Document, target: Document,
+                 locator: Locator | None = None) -> None:
         self.options = options
         self.source = source
         self.target = target
         # Patterns (--ignore, --key PATH=...) also apply relative to each document of a stream, so
         # "--ignore metadata.annotations" means the same for one manifest and for many.
         self.stream = source.multi_document or target.multi_document
-        self.identity = Identity(options, stream=self.stream)
+        self.identity = Identity(options, stream=self.stream, locator=locator)
         self.diff = Diff()
         self.ignore = options.ignore
 
@@ -263,17 +265,18 @@ class _Walker:
 
 
 def diff_documents(source: Document, target: Document, options: DiffOptions | None = None,
-                   path: Path = (), target_path: Path | None = None) -> Diff:
+                   path: Path = (), target_path: Path | None = None, *, locator: Locator | None = None) -> Diff:
     """Compare two documents, optionally only the subtree at ``path``.
 
     ``target_path`` compares SOURCE's subtree at ``path`` with TARGET's at ``target_path`` (records
-    kept at different places); change paths are then given in SOURCE's terms.
+    kept at different places); change paths are then given in SOURCE's terms. ``locator``: keeps
+    the lists' keys for a caller that looks them up again (see :func:`..plan.plan_sync`).
 
     Raises:
         DuplicateKeyError: an explicit key is not unique.
         InputError: an explicit key is missing from an item, or the documents are nested too deeply.
     """
-    walker = _Walker(options or DiffOptions(), source, target)
+    walker = _Walker(options or DiffOptions(), source, target, locator)
     s = get_at(source.data, path)
     t = get_at(target.data, path if target_path is None else target_path)
     if s is MISSING and t is MISSING:

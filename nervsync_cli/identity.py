@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import DuplicateKeyError, InputError
 from .model import DiffOptions, KeyRule
 from .paths import Match, Path, format_path, key_text, matches
+
+if TYPE_CHECKING:
+    from .locate import Locator
 
 _ABSENT = object()
 _MANIFEST_KEYS: tuple[tuple[str, ...], ...] = (
@@ -71,14 +74,15 @@ class Side:
 class Identity:
     """Chooses keys for lists and indexes them; one instance per comparison."""
 
-    def __init__(self, options: DiffOptions, stream: bool = False) -> None:
+    def __init__(self, options: DiffOptions, stream: bool = False, locator: Locator | None = None) -> None:
         self.global_rules = [rule for rule in options.keys if rule.pattern is None]
         self.path_rules = [rule for rule in options.keys if rule.pattern is not None]
         self.auto_keys = options.auto_keys
         self.stream = stream
-        # Plain key texts and their index computed by the last choose(), for keyed() to reuse.
-        self._plain: dict[tuple[int, str], tuple[Sequence[Any], list[str] | None]] = {}
-        self._index: dict[tuple[int, str], tuple[Sequence[Any], dict[str, int] | None]] = {}
+        # Plain key texts and their indexes, for keyed() to reuse: computed by the last choose(), or,
+        # with a locator shared by the caller (a sync's planner and apply), kept for the whole run.
+        self._shared = locator is not None
+        self._keys = locator if locator is not None else _locator()
 
     def explicit_rule(self, path: Path) -> KeyRule | None:
         """The ``--key PATH=FIELDS`` rule naming this list, if any.
@@ -99,8 +103,8 @@ class Identity:
             InputError: an explicit key is missing from an item.
             DuplicateKeyError: an explicit key is not unique on one side.
         """
-        self._plain.clear()
-        self._index.clear()
+        if not self._shared:
+            self._keys = _locator()
         rule = self.explicit_rule(path)
         if rule is not None:
             self._require(rule.fields, path, sides)
@@ -125,29 +129,16 @@ class Identity:
 
     def _unique(self, items: Sequence[Any], fields: tuple[str, ...]) -> bool:
         if len(fields) == 1 and self.plain_keys(items, fields[0]) is not None:
-            return self._indexed(items, fields[0]) is not None
+            return self._keys.plain_index(items, fields[0]) is not None
         return _unique_keys(items, fields)
 
     def plain_keys(self, items: Sequence[Any], field: str) -> list[str] | None:
         """:func:`plain_keys`, remembered from the last :meth:`choose` for the same list."""
-        known = self._plain.get((id(items), field))
-        if known is not None and known[0] is items:
-            return known[1]
-        keys = plain_keys(items, field)
-        self._plain[(id(items), field)] = (items, keys)
-        return keys
+        return self._keys.plain_keys(items, field)
 
     def plain_index(self, items: Sequence[Any], field: str) -> dict[str, int] | None:
         """:func:`plain_index`, remembered from the last :meth:`choose` for the same list."""
-        return self._indexed(items, field)
-
-    def _indexed(self, items: Sequence[Any], field: str) -> dict[str, int] | None:
-        known = self._index.get((id(items), field))
-        if known is not None and known[0] is items:
-            return known[1]
-        index = plain_index(items, field, self.plain_keys(items, field))
-        self._index[(id(items), field)] = (items, index)
-        return index
+        return self._keys.plain_index(items, field)
 
     @staticmethod
     def _require(fields: tuple[str, ...], path: Path, sides: Sequence[Side]) -> None:
@@ -159,6 +150,12 @@ class Identity:
                         f"item [{position}] of {format_path(path)} has no scalar key field "
                         f"{','.join(fields)!r}",
                     )
+
+
+def _locator() -> Locator:
+    from .locate import Locator  # (locate builds on this module)
+
+    return Locator()
 
 
 def _all_dicts(items: Sequence[Any]) -> bool:

@@ -11,10 +11,11 @@ list costs a cache miss per item. A caller that replaces an item in a list tells
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from . import tree
-from .identity import field_value, key_of, plain_keys
+from .identity import field_value, key_of, plain_index, plain_keys
 from .model import MISSING
 from .paths import Match, Path, Segment, key_text
 
@@ -37,14 +38,23 @@ def _key(item: Any, names: _Names) -> _Values | None:
 class _List:
     """What a :class:`Locator` knows about one list, per tuple of key field names."""
 
-    __slots__ = ("indexes", "items", "keys", "strings")
+    __slots__ = ("indexes", "items", "keys", "strings", "unique")
 
-    def __init__(self, items: list[Any]) -> None:
+    def __init__(self, items: Sequence[Any]) -> None:
         self.items = items  # kept, so that a list that reuses a freed list's id is noticed
         self.strings: dict[_Names, list[str] | None] = {}
         # A one-field key is indexed by its value, a longer one by the tuple of values.
         self.indexes: dict[_Names, dict[Any, int]] = {}
         self.keys: dict[_Names, list[_Values | None]] = {}
+        self.unique: dict[_Names, dict[str, int] | None] = {}
+
+    def twin(self, items: Sequence[Any]) -> _List:
+        """What is known here, for ``items``, a shallow copy of this list (each keeps its own
+        tables: a change to one drops entries from its own only; the entries are never edited)."""
+        twin = _List(items)
+        twin.strings, twin.indexes = dict(self.strings), dict(self.indexes)
+        twin.keys, twin.unique = dict(self.keys), dict(self.unique)
+        return twin
 
     def plain(self, names: _Names) -> list[str] | None:
         """:func:`~nervsync_cli.identity.plain_keys` of a one-field key, computed once."""
@@ -55,20 +65,21 @@ class _List:
         return self.strings[names]
 
     def drop(self, names: _Names) -> None:
-        for known in (self.strings, self.indexes, self.keys):
+        for known in (self.strings, self.indexes, self.keys, self.unique):
             known.pop(names, None)
 
 
 class Locator:
     """Finds places in one tree by nervsync path, with an index per keyed list.
 
-    Also hands out the keys of a list's items (:meth:`keys`), computed once per list.
+    Also hands out the keys of a list's items (:meth:`keys`, :meth:`plain_keys`, :meth:`plain_index`),
+    computed once per list: one locator can serve a whole sync, from the diff to the apply.
     """
 
     def __init__(self) -> None:
         self._lists: dict[int, _List] = {}
 
-    def _list(self, items: list[Any]) -> _List:
+    def _list(self, items: Sequence[Any]) -> _List:
         known = self._lists.get(id(items))
         if known is None or known.items is not items:
             known = _List(items)
@@ -79,9 +90,23 @@ class Locator:
         known = self._list(items)
         index = known.indexes.get(names)
         if index is None:
-            index = _first_positions(items, names, known.plain(names))
+            unique = self.plain_index(items, names[0]) if len(names) == 1 else None
+            # Where the keys are unique, their index is also the first position of each.
+            index = unique if unique is not None else _first_positions(items, names, known.plain(names))
             known.indexes[names] = index
         return index
+
+    def plain_keys(self, items: Sequence[Any], field: str) -> list[str] | None:
+        """:func:`~nervsync_cli.identity.plain_keys`, computed once per list."""
+        return self._list(items).plain((field,))
+
+    def plain_index(self, items: Sequence[Any], field: str) -> dict[str, int] | None:
+        """:func:`~nervsync_cli.identity.plain_index` (``None`` unless unique), computed once per list."""
+        known = self._list(items)
+        names = (field,)
+        if names not in known.unique:
+            known.unique[names] = plain_index(items, field, known.plain(names))
+        return known.unique[names]
 
     def keys(self, items: list[Any], names: _Names) -> list[_Values | None]:
         """``identity.key_of`` of every item, computed once per list (until replaced or forgotten)."""
@@ -117,6 +142,12 @@ class Locator:
         for names in {*known.strings, *known.indexes, *known.keys}:
             if _key(old, names) != _key(new, names) or key_of(old, names) != key_of(new, names):
                 known.drop(names)
+
+    def copied(self, items: list[Any], copy: list[Any]) -> None:
+        """``copy`` is a shallow copy of ``items``: what is known of one holds for the other."""
+        known = self._lists.get(id(items))
+        if known is not None and known.items is items:
+            self._lists[id(copy)] = known.twin(copy)
 
     def forget(self, items: list[Any]) -> None:
         """``items`` was rebuilt (items added, removed or moved): drop what is known about it."""

@@ -83,29 +83,27 @@ class _Unit:
     target: Any
 
 
-def _units(diff: Diff, source: Any, target: Any, roots: tuple[Path, Path],
-           locators: tuple[Locator, Locator]) -> list[_Unit]:
-    """Differences as units, values taken relative to each side's root (found with ``locators``)."""
+def _units(diff: Diff, source: Any, target: Any, roots: tuple[Path, Path], locator: Locator) -> list[_Unit]:
+    """Differences as units, values taken relative to each side's root (found with ``locator``)."""
     seen: set[Path] = set()
     units: list[_Unit] = []
     base = len(roots[0])
-    locate_source, locate_target = locators
     for change in diff.changes:
         path = unit_of(change.path[base:])
         if path in seen:
             continue
         seen.add(path)
-        units.append(_Unit(path, locate_source.get_at(source, path), locate_target.get_at(target, path)))
+        units.append(_Unit(path, locator.get_at(source, path), locator.get_at(target, path)))
     return units
 
 
 class _Anchors:
     """Finds, for an item new to one side, the neighbour it should follow there."""
 
-    def __init__(self, origin: Any, dest: Any, locate_origin: Locator, locate_dest: Locator) -> None:
+    def __init__(self, origin: Any, dest: Any, locator: Locator) -> None:
         self.origin = origin
         self.dest = dest
-        self.locate_origin, self.locate_dest = locate_origin, locate_dest
+        self.locator = locator
         self.dest_keys: dict[tuple[Path, tuple[str, ...]], set[tuple[str, ...] | None]] = {}
         self.origin_keys: dict[tuple[Path, tuple[str, ...]], list[tuple[str, ...] | None]] = {}
         self.origin_positions: dict[tuple[Path, tuple[str, ...]], dict[tuple[str, ...] | None, int]] = {}
@@ -119,14 +117,14 @@ class _Anchors:
             return None
         parent = path[:-1]
         fields = tuple(name for name, _ in segment.fields)
-        origin_items = self.locate_origin.get_at(self.origin, parent)
-        dest_items = self.locate_dest.get_at(self.dest, parent)
+        origin_items = self.locator.get_at(self.origin, parent)
+        dest_items = self.locator.get_at(self.dest, parent)
         if not isinstance(origin_items, list) or not isinstance(dest_items, list):
             return None
         cache_key = (parent, fields)
         if cache_key not in self.dest_keys:
-            self.dest_keys[cache_key] = set(self.locate_dest.keys(dest_items, fields))
-            origin_keys = self.locate_origin.keys(origin_items, fields)
+            self.dest_keys[cache_key] = set(self.locator.keys(dest_items, fields))
+            origin_keys = self.locator.keys(origin_items, fields)
             self.origin_keys[cache_key] = origin_keys
             self.origin_positions[cache_key] = dict(zip(origin_keys, range(len(origin_keys))))
         origin_keys = self.origin_keys[cache_key]
@@ -144,17 +142,17 @@ def _rooted(root: Path, path: Path) -> Path:
 
 
 class _Planner:
-    def __init__(self, source: Any, target: Any, options: SyncOptions) -> None:
+    def __init__(self, source: Any, target: Any, options: SyncOptions, locator: Locator) -> None:
         self.source = source
         self.target = target
         self.options = options
         self.roots = options.roots
         self.plan = SyncPlan()
-        # One index per keyed list and side, shared by every lookup: a scan of the list per change
-        # made big syncs quadratic.
-        self.locators = locate_source, locate_target = Locator(), Locator()
-        self.anchors = {Side.SOURCE: _Anchors(target, source, locate_target, locate_source),
-                        Side.TARGET: _Anchors(source, target, locate_source, locate_target)}
+        # One index per keyed list, shared by every lookup: a scan of the list per change made big
+        # syncs quadratic.
+        self.locator = locator
+        self.anchors = {Side.SOURCE: _Anchors(target, source, locator),
+                        Side.TARGET: _Anchors(source, target, locator)}
 
     def copy(self, unit: _Unit, to: Side) -> None:
         """Make ``to`` hold the other side's value of the unit (add, set or remove)."""
@@ -207,19 +205,25 @@ def _same_value(a: Any, b: Any) -> bool:
     return equal(a, b)
 
 
-def plan_sync(source: Document, target: Document, options: SyncOptions, resolver: Resolver | None = None) -> SyncPlan:
+def plan_sync(source: Document, target: Document, options: SyncOptions, resolver: Resolver | None = None, *,
+              locator: Locator | None = None) -> SyncPlan:
     """Plan a sync of ``source`` and ``target``; conflicts go to ``resolver`` before settling.
+
+    ``locator`` keeps the keys and indexes of both trees' lists, from the diff on, for a caller
+    that applies the plan with it (:func:`..apply.applied_copy`).
 
     Raises:
         InputError, DuplicateKeyError: from the diff (keys).
     """
     source_root, target_root = options.roots
-    diff = diff_documents(source, target, options.diff, source_root, target_root)
+    locator = locator if locator is not None else Locator()
+    diff = diff_documents(source, target, options.diff, source_root, target_root, locator=locator)
     s_tree = get_at(source.data, source_root)
     t_tree = get_at(target.data, target_root)
-    planner = _Planner(s_tree if s_tree is not MISSING else None, t_tree if t_tree is not MISSING else None, options)
+    planner = _Planner(s_tree if s_tree is not MISSING else None, t_tree if t_tree is not MISSING else None, options,
+                       locator)
     planner.plan.warnings.extend(diff.warnings)
-    for unit in _units(diff, s_tree, t_tree, (source_root, target_root), planner.locators):
+    for unit in _units(diff, s_tree, t_tree, (source_root, target_root), locator):
         planner.unit(unit)
     if planner.plan.conflicts and resolver is not None:
         resolver(planner.plan.conflicts)

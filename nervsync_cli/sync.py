@@ -9,6 +9,7 @@ from .apply import applied_copy
 from .errors import RefusedError
 from .events import EventRecorder
 from .fieldmap import FieldMap
+from .locate import Locator
 from .matching import matched_pairs
 from .model import MISSING, Conflict, Document, Op, OpKind, Side, SyncDirection, SyncOptions
 from .paths import Path, format_path
@@ -86,10 +87,12 @@ def sync_documents(
     last_update = LastUpdateWins(_records_lookup(source, view.data, options), options.timestamp_field, mtimes)
     resolver = strategy_resolver(options.strategy, last_update=last_update, custom=custom_resolver,
                                  resolutions=resolutions, path_strategies=options.path_strategies)
+    # The lists' keys, found by the diff, serve the planner and the apply too.
+    locator = Locator()
     if base is not MISSING and options.direction is SyncDirection.BIDIRECTIONAL:
         plan = plan_three_way(source, view, base, options, resolver)
     else:
-        plan = plan_sync(source, view, options, resolver)
+        plan = plan_sync(source, view, options, resolver, locator=locator)
     if field_map:
         plan.target_ops[:] = [field_map.op_to_target(op) for op in plan.target_ops]
     if options.match:
@@ -107,17 +110,17 @@ def sync_documents(
         )
     if not applying:
         return SyncOutcome(plan, source, target, applied=False)
-    new_source = _applied(source, plan.source_ops)
-    new_target = _applied(target, plan.target_ops)
+    new_source = _applied(source, plan.source_ops, locator)
+    new_target = _applied(target, plan.target_ops, locator)
     return SyncOutcome(plan, new_source, new_target, applied=True)
 
 
-def _applied(document: Document, ops: list[Op]) -> Document:
+def _applied(document: Document, ops: list[Op], locator: Locator) -> Document:
     if not ops:
         return document
     # Only the changed paths are copied: the new tree shares its untouched records with the input,
     # which the format-preserving writers use to skip them (see write.render).
-    return document.with_data(applied_copy(document.data, ops))
+    return document.with_data(applied_copy(document.data, ops, locator))
 
 
 def _publish_plan(events: EventRecorder, plan: SyncPlan, applying: bool) -> None:

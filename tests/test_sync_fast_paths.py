@@ -90,7 +90,8 @@ def test_applied_copy_equals_apply_ops_on_a_deep_copy() -> None:
             path = (Field("records"), Match((("id", key),)))
             kind = rng.choice([OpKind.SET, OpKind.ADD, OpKind.REMOVE])
             if kind is OpKind.SET and any(item["id"] == key for item in items):
-                ops.append(Op(OpKind.SET, path, value={"id": key, "n": 9}))
+                # (Now and then a record's key itself changes: what a locator knew of it is dropped.)
+                ops.append(Op(OpKind.SET, path, value={"id": rng.choice([key, key + "-new"]), "n": 9}))
             elif kind is OpKind.ADD and all(item["id"] != key for item in items):
                 anchor = rng.choice([None, *[item["id"] for item in items]])
                 after = (Field("records"), Match((("id", anchor),))) if anchor else None
@@ -100,6 +101,14 @@ def test_applied_copy_equals_apply_ops_on_a_deep_copy() -> None:
         ops.append(Op(OpKind.SET, (Field("meta"), Field("a"), Field("x")), value=2))
         plain = apply_ops(copy_json(tree), [replace(op, value=copy_json(op.value)) for op in ops])
         assert applied_copy(tree, ops) == plain
+        # A locator that already knows the tree's lists (a sync's planner) lends its knowledge to
+        # their copies, and still knows the originals right afterwards.
+        primed = Locator()
+        primed.keys(items, ("id",))
+        primed.find_item(items, Match((("id", "r3"),)))
+        assert applied_copy(tree, ops, primed) == plain
+        assert primed.keys(items, ("id",)) == [key_of(item, ("id",)) for item in items]
+        assert primed.plain_index(items, "id") == {item["id"]: i for i, item in enumerate(items)}
         assert tree == snapshot
         assert plain["meta"]["b"] == {"x": 1}  # the alias is not edited through the other path
 

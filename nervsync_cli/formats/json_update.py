@@ -15,8 +15,8 @@ where the whole file is exactly orjson's rendering of ``old`` (one re-serialisat
 layout of every value is known and its extent is found by a search for its closing line.
 
 :func:`update_json_bytes` does the same on the file's UTF-8 bytes, seen as Latin-1 text: each byte
-is one character, so decoding and encoding 100 MB cost a copy instead of a UTF-8 conversion, and
-only the keys and values it renders are converted.
+is one character, so decoding 100 MB costs a copy instead of a UTF-8 conversion, the output is
+joined from views of the bytes themselves, and only the keys and values it renders are converted.
 
 The list alignment helpers (:func:`align_items` and friends) are shared with the YAML and CSV
 rewriters.
@@ -35,7 +35,7 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import repeat
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -347,15 +347,18 @@ def _line_indent(text: str, pos: int) -> str:
 class _Splicer:
     """Builds the output from spans of the original (coalesced) and rendered pieces.
 
-    ``encoding``: how ``text`` was decoded from the file's bytes, and how rendered pieces are
-    encoded into the same form (UTF-8 for real text, Latin-1 for bytes seen as text).
+    ``raw``: the UTF-8 bytes ``text`` is a Latin-1 view of (see the module docstring); the spans
+    are then views of them and the output is joined as bytes (:meth:`result_bytes`): no copy of a
+    span, no encoding of the result. Without, ``text`` is real text and the output too (:meth:`result`).
     """
 
-    def __init__(self, text: str, style: _Style, encoding: str = "utf-8") -> None:
+    def __init__(self, text: str, style: _Style, raw: bytes | None = None) -> None:
         self.text = text
         self.style = style
-        self.encoding = encoding
-        self.pieces: list[str] = []
+        # How ``text`` was decoded from the file's bytes (Latin-1: bytes seen as text).
+        self.encoding = "utf-8" if raw is None else _BYTES_AS_TEXT
+        self.raw = None if raw is None else memoryview(raw)
+        self.pieces: list[str | bytes | memoryview] = []
         self.span_start = 0
         self.span_end = 0
         # Whether the file's style is the one orjson renders with OPT_INDENT_2 (see rendering()).
@@ -373,7 +376,7 @@ class _Splicer:
     def literal(self, piece: str) -> None:
         """Append rendered text (never a slice of ``text``: those are spans)."""
         self._flush()
-        self.pieces.append(self.own(piece))
+        self.pieces.append(self.own(piece) if self.raw is None else piece.encode("utf-8"))
 
     def own(self, piece: str) -> str:
         """``piece`` in the form of ``text`` (the identity for real text and for ASCII)."""
@@ -390,12 +393,19 @@ class _Splicer:
         return key, end
 
     def result(self) -> str:
+        """The output, of a splicer of real text."""
         self._flush()
-        return "".join(self.pieces)
+        return "".join(cast("list[str]", self.pieces))
+
+    def result_bytes(self) -> bytes:
+        """The output, of a splicer of bytes (``raw``)."""
+        self._flush()
+        return b"".join(cast("list[bytes | memoryview]", self.pieces))
 
     def _flush(self) -> None:
         if self.span_end > self.span_start:
-            self.pieces.append(self.text[self.span_start : self.span_end])
+            source = self.text if self.raw is None else self.raw
+            self.pieces.append(source[self.span_start : self.span_end])
         self.span_start = self.span_end = -1
 
     def ws(self, pos: int) -> int:
@@ -683,7 +693,9 @@ def update_json(original: str, new: Any, *, old: Any = _UNKNOWN) -> str:
     """
     if old is not _UNKNOWN:
         return update_json_bytes(original.encode("utf-8"), new, old=old).decode("utf-8")
-    return _splice(_Splicer(original, _detect_style(original)), new, old)
+    splicer = _Splicer(original, _detect_style(original))
+    _splice(splicer, new, old)
+    return splicer.result()
 
 
 def update_json_bytes(original: bytes, new: Any, *, old: Any) -> bytes:
@@ -695,9 +707,10 @@ def update_json_bytes(original: bytes, new: Any, *, old: Any) -> bytes:
     bom = _UTF8_BOM if original.startswith(_UTF8_BOM) else b""
     body = original[len(bom):]
     text = body.decode(_BYTES_AS_TEXT)
-    splicer = _Splicer(text, _detect_style(text), _BYTES_AS_TEXT)
+    splicer = _Splicer(text, _detect_style(text), body)
     splicer.canonical = splicer.orjson_style and _renders_as(body, old)
-    return bom + _splice(splicer, new, old).encode(_BYTES_AS_TEXT)
+    _splice(splicer, new, old)
+    return bom + splicer.result_bytes()
 
 
 def _renders_as(original: bytes, old: Any) -> bool:
@@ -709,19 +722,20 @@ def _renders_as(original: bytes, old: Any) -> bool:
     return original.startswith(rendered) and original[len(rendered):] in (b"", b"\n")
 
 
-def _splice(splicer: _Splicer, new: Any, old: Any) -> str:
+def _splice(splicer: _Splicer, new: Any, old: Any) -> None:
+    """Make ``splicer``'s output the original text holding ``new``."""
     original = splicer.text
     start = splicer.ws(1 if original.startswith("\ufeff") else 0)
-    if start == len(original):
-        return original + splicer.own(splicer.style.render(new, "")) + "\n"
     splicer.span(0, start)
+    if start == len(original):
+        splicer.literal(splicer.style.render(new, "") + "\n")
+        return
     with paused_gc():  # the parsed values are freed, as they are made, before collection resumes
         end = splicer.value(start, new, _line_indent(original, start), old)
     trailing = splicer.ws(end)
     if trailing != len(original):
         raise json.JSONDecodeError("Extra data", original, trailing)
     splicer.span(end, len(original))
-    return splicer.result()
 
 
 def _member(old: Any, key: str) -> Any:

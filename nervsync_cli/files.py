@@ -11,6 +11,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .errors import InputError, UsageError
@@ -254,6 +255,13 @@ def file_sha256(path: str) -> str | None:
     except FileNotFoundError:
         return None
     return digest.hexdigest()
+
+
+def files_sha256(*paths: str) -> tuple[str | None, ...]:
+    """:func:`file_sha256` of each file, all at once: reading and hashing release the GIL, so big
+    files are hashed on separate cores."""
+    with ThreadPoolExecutor(max_workers=len(paths)) as pool:
+        return tuple(pool.map(file_sha256, paths))
 
 
 def document_bytes(document: Document) -> bytes | None:

@@ -13,7 +13,7 @@ import typer
 from ..errors import ExitStatus, UsageError
 from ..events import EventRecorder
 from ..fieldmap import FieldMap
-from ..files import STDIN, append_text, document_bytes, file_sha256, load_document, mtime
+from ..files import STDIN, append_text, document_bytes, files_sha256, load_document, mtime
 from ..model import MISSING, ConflictStrategy, Document, SyncDirection, SyncOptions
 from ..paths import format_path, parse_pattern
 from ..planfile import make_plan_file, write_plan
@@ -178,7 +178,8 @@ def sync(
                         run_id=recorder.run_id, base_json=_base_json(source_doc, outcome, options),
                     ) as pending:
                         written = _write(source_doc, target_doc, outcome, source_out, target_out)
-                        pending.commit((file_sha256(source), file_sha256(target)),
+                        source_digest, target_digest = files_sha256(source, target)
+                        pending.commit((source_digest, target_digest),
                                        (source_doc.name in written, target_doc.name in written))
         finish_events(recorder, outcome, written)
     except Exception as exc:

@@ -272,3 +272,24 @@ def test_cli_sync_of_big_files_is_the_one_process_sync(tmp_path: Path, args: tup
     # The digests, staged as placeholders while the files were written, are the files' own.
     assert history == [(hashlib.sha256(files[0]).hexdigest(), hashlib.sha256(files[1]).hexdigest(),
                         source.name not in written, False, direction, strategy)]
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="the split needs a second core")
+def test_cli_sync_of_a_big_yaml_target_is_the_one_process_sync(tmp_path: Path) -> None:
+    source = _big_yaml(24_000, 5)
+    target = source.replace("n: 3\n", "n: 4\n", 40).replace("x" * 179, "y" * 179, 40)
+    results = []
+    for how, preexec in (("split", None), ("alone", _one_core)):
+        work = tmp_path / how
+        work.mkdir()
+        (work / "source.yaml").write_text(source)
+        (work / "target.yaml").write_text("# deployed\n" + target)
+        assert (work / "target.yaml").stat().st_size >= _MIN_BYTES
+        done = subprocess.run([sys.executable, "-m", "nervsync_cli", "sync", "source.yaml", "target.yaml",
+                               "--direction", "source-to-target", "-o", "json"],
+                              capture_output=True, text=True, cwd=work, preexec_fn=preexec)
+        assert done.returncode == 0, done.stderr
+        results.append((done.stdout, (work / "target.yaml").read_text(), _history(work)))
+    assert results[0] == results[1]
+    assert results[0][1].startswith("# deployed\n")  # the comment is kept: the file was spliced, not dumped
+    assert results[0][1].count("n: 3\n") == source.count("n: 3\n")

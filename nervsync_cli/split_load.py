@@ -18,8 +18,9 @@ steps aside for, a child that failed — ends in ``None`` and the caller parses 
 result is always exactly the one-process result.
 
 Forking only pays where a second core is free and TARGET is big; and it is only safe in a process
-running one thread (a terminal's progress display is another): fork copies the calling thread
-alone, and a lock another thread held at that moment would stay locked in the child.
+running one thread: fork copies the calling thread alone, and a lock another thread held at that
+moment would stay locked in the child. (A terminal's progress display, a thread, starts once the
+child is forked: see ``parse_both``'s ``started``.)
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import os
 import signal
 import struct
 import threading
+from collections.abc import Callable
 from itertools import accumulate, compress, count, repeat
 from types import TracebackType
 from typing import Any
@@ -259,9 +261,14 @@ class TargetInChild:
         self._sink.close()
 
 
-def parse_both(source: RawInput, target: RawInput, *, coerce: bool = False) -> tuple[Document, Document]:
-    """:func:`~nervsync_cli.files.parse_input` of both (``freeze_gc``), TARGET in a child where that pays."""
+def parse_both(source: RawInput, target: RawInput, *, coerce: bool = False,
+               started: Callable[[], object] | None = None) -> tuple[Document, Document]:
+    """:func:`~nervsync_cli.files.parse_input` of both (``freeze_gc``), TARGET in a child where that
+    pays. ``started`` is called once the child is forked (or not), before the parsing: a caller may
+    start threads there (a progress display), which the fork must not find."""
     child = TargetInChild.start(source, target)
+    if started is not None:
+        started()
     if child is None:
         return parse_input(source, coerce=coerce, freeze_gc=True), parse_input(target, coerce=coerce, freeze_gc=True)
     with child:

@@ -12,10 +12,12 @@ import hashlib
 import json
 import mmap
 import os
+import pty
 import random
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ from nervsync_cli.diff import diff_documents
 from nervsync_cli.files import load_document
 from nervsync_cli.formats.json_format import faithful, faithful_counts, orjson_loads
 from nervsync_cli.model import DiffOptions
+from nervsync_cli.render.progress import StageProgress
 from nervsync_cli.render.report import diff_report, to_json
 from nervsync_cli.split_load import _MIN_BYTES, Message, bulk, pool_of, publish, rebuild
 
@@ -293,3 +296,25 @@ def test_cli_sync_of_a_big_yaml_target_is_the_one_process_sync(tmp_path: Path) -
     assert results[0] == results[1]
     assert results[0][1].startswith("# deployed\n")  # the comment is kept: the file was spliced, not dumped
     assert results[0][1].count("n: 3\n") == source.count("n: 3\n")
+
+
+def test_the_progress_display_starts_no_thread_before_its_first_stage() -> None:
+    # The split forks only a one-thread process: a display waiting to appear must not be a thread yet.
+    before = threading.active_count()
+    with StageProgress(enabled=True) as progress:
+        assert threading.active_count() == before
+        progress("loading")
+        assert threading.active_count() == before + 1
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="the split needs a second core")
+def test_cli_diff_of_big_files_on_a_terminal_is_the_one_process_diff(tmp_path: Path) -> None:
+    source, target = _big_pair(tmp_path, 13)
+    master, slave = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "nervsync_cli", "diff", str(source), str(target), "-o", "json"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave, close_fds=True)
+    os.close(slave)
+    report, _ = process.communicate(timeout=120)
+    os.close(master)
+    assert process.returncode == 1
+    assert report.decode() == _one_process(source, target)

@@ -53,10 +53,12 @@ def load_pair(source: str, target: str, source_format: str | None, target_format
     if source == STDIN and target == STDIN:
         raise UsageError("SOURCE and TARGET cannot both be standard input")
     inputs = read_input(source, source_format), read_input(target, target_format)
-    progress(f"loading {source} and {target}")
+    stage = f"loading {source} and {target}"
     if split:
-        source_doc, target_doc = parse_both(*inputs, coerce=coerce)
+        # The display starts once the child is forked: a thread would keep the fork from happening.
+        source_doc, target_doc = parse_both(*inputs, coerce=coerce, started=lambda: progress(stage))
     else:
+        progress(stage)
         source_doc, target_doc = (parse_input(raw, coerce=coerce, freeze_gc=True) for raw in inputs)
     keep_until_exit(source_doc, target_doc)
     return as_streams(source_doc, target_doc)

@@ -17,7 +17,8 @@ class StageProgress:
     """Context manager receiving ``callback(stage, current, total)`` calls from the library.
 
     Nothing is drawn on a pipe, nor for runs shorter than a second, so scripts and quick runs see
-    clean stderr.
+    clean stderr. The display's timer, a thread, starts with the first stage, not before: until
+    then the process has one thread, and may fork (see ``split_load``).
     """
 
     def __init__(self, enabled: bool | None = None) -> None:
@@ -34,9 +35,6 @@ class StageProgress:
     def __enter__(self) -> StageProgress:
         if self._progress is not None:
             self._task = self._progress.add_task("starting", total=None)
-            self._timer = threading.Timer(_DELAY_SECONDS, self._start)
-            self._timer.daemon = True
-            self._timer.start()
         return self
 
     def _start(self) -> None:
@@ -48,6 +46,10 @@ class StageProgress:
     def __call__(self, stage: str, current: int = 0, total: int | None = None) -> None:
         if self._task is not None and self._progress is not None:
             self._progress.update(self._task, description=stage, completed=current, total=total)
+            if self._timer is None:
+                self._timer = threading.Timer(_DELAY_SECONDS, self._start)
+                self._timer.daemon = True
+                self._timer.start()
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:

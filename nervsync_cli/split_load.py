@@ -1,6 +1,6 @@
 """Loading two big inputs on two cores: TARGET in a forked child. Between two JSON files it hands
-back only the records SOURCE does not already hold; a YAML tree, whose parse costs far more than
-any copy of it, comes back whole through marshal (exact for every value a parser makes).
+back only the records SOURCE does not already hold; a YAML or CSV tree, whose parse costs more
+than a copy of it, comes back whole through marshal (exact for every value a parser makes).
 
 Parsing is most of a diff's time (and much of a sync's), and the GIL keeps it on one core. So the parent forks once both
 files are read, and the child parses TARGET while the parent parses SOURCE. For two JSON files
@@ -52,7 +52,7 @@ _SIZES = struct.Struct("<QQ")
 _SINK_SLACK = 1 << 20
 # A tree handed over whole (see TargetInChild.start): its size, then marshal's bytes.
 _WHOLE_SIZE = struct.Struct("<Q")
-_WHOLE_FORMATS = frozenset({"yaml"})
+_WHOLE_FORMATS = frozenset({"yaml", "csv", "tsv"})
 
 
 def bulk(data: Any) -> tuple[str | None, list[Any]] | None:
@@ -192,23 +192,25 @@ class TargetInChild:
         self._target = target
 
     @classmethod
-    def start(cls, source: RawInput, target: RawInput) -> TargetInChild | None:
-        """Fork a child parsing ``target``; ``None`` where that does not pay or is not safe.
+    def start(cls, source: RawInput, target: RawInput, coerce: bool = False) -> TargetInChild | None:
+        """Fork a child parsing ``target`` (``coerce``: see :func:`~nervsync_cli.files.parse_input`);
+        ``None`` where that does not pay or is not safe.
 
-        Two JSON inputs take the records' hand-over (:meth:`document`); a YAML TARGET, whose parse
-        costs far more than any copy of its tree, is handed over whole (:meth:`whole_document`).
+        Two JSON inputs take the records' hand-over (:meth:`document`); a YAML or CSV TARGET, whose
+        parse costs more than a copy of its tree, is handed over whole (:meth:`whole_document`).
         """
         records = isinstance(source.format, JsonFormat) and isinstance(target.format, JsonFormat)
         if ((not records and target.format.name not in _WHOLE_FORMATS) or len(target.body) < _MIN_BYTES
                 or not _spare_core() or not hasattr(os, "fork") or threading.active_count() > 1):
             return None
         # Room for TARGET re-serialised: orjson's compact form is about as long as the input (longer
-        # only for numbers written with exponents), marshal's about as long as block YAML. A message
-        # that does not fit fails, and the parent parses TARGET itself.
-        sink = mmap.mmap(-1, 2 * len(target.body) + _SINK_SLACK)
+        # only for numbers written with exponents), marshal's about as long as block YAML and up to
+        # four times a CSV file of one-letter cells. A message that does not fit fails, and the
+        # parent parses TARGET itself. (Untouched pages of the mapping cost nothing.)
+        sink = mmap.mmap(-1, (2 if records else 4) * len(target.body) + _SINK_SLACK)
         pid = os.fork()
         if pid == 0:
-            _child(target, sink, records)
+            _child(target, sink, records, coerce)
         return cls(pid, sink, target)
 
     def document(self, pool: Pool) -> Document | None:
@@ -266,7 +268,7 @@ def parse_both(source: RawInput, target: RawInput, *, coerce: bool = False,
     """:func:`~nervsync_cli.files.parse_input` of both (``freeze_gc``), TARGET in a child where that
     pays. ``started`` is called once the child is forked (or not), before the parsing: a caller may
     start threads there (a progress display), which the fork must not find."""
-    child = TargetInChild.start(source, target)
+    child = TargetInChild.start(source, target, coerce)
     if started is not None:
         started()
     if child is None:
@@ -286,7 +288,7 @@ def parse_both(source: RawInput, target: RawInput, *, coerce: bool = False,
     return source_doc, target_doc or parse_input(target, freeze_gc=True)
 
 
-def _child(target: RawInput, sink: mmap.mmap, records: bool) -> None:
+def _child(target: RawInput, sink: mmap.mmap, records: bool, coerce: bool) -> None:
     """The child's whole life: it must never return into the caller's code, whatever happens."""
     code = 1
     try:
@@ -299,7 +301,7 @@ def _child(target: RawInput, sink: mmap.mmap, records: bool) -> None:
         else:
             # marshal keeps every value a parser makes exactly (big integers, NaN, non-string keys);
             # a value it cannot write raises, and the parent parses TARGET itself.
-            document = parse_input(target)
+            document = parse_input(target, coerce=coerce)
             message = marshal.dumps((document.data, document.multi_document))
             sink.write(_WHOLE_SIZE.pack(len(message)))
             sink.write(message)

@@ -318,3 +318,41 @@ def test_cli_diff_of_big_files_on_a_terminal_is_the_one_process_diff(tmp_path: P
     os.close(master)
     assert process.returncode == 1
     assert report.decode() == _one_process(source, target)
+
+
+# ---------------------------------------------------------------- a CSV TARGET, handed over whole
+
+def _big_csv(rows: int, seed: int) -> str:
+    rng = random.Random(seed)
+    lines = ["id,n,w,flag,text"]
+    lines += [f"r{i:06d},{rng.randint(0, 9)},{rng.choice(['1.50', '-0', '1e3', ''])},{rng.choice(['true', 'no'])},"
+              f"\"{'x' * rng.randint(100, 180)}, quoted\"" for i in range(rows)]
+    return "\r\n".join(lines) + "\r\n"
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="the split needs a second core")
+@pytest.mark.parametrize("coerce", [[], ["--coerce"]])
+def test_a_csv_target_parsed_in_a_child_gives_the_one_process_diff_and_sync(tmp_path: Path,
+                                                                          coerce: list[str]) -> None:
+    source = _big_csv(26_000, 3)
+    target = source.replace(",3,", ",4,", 50).replace("x" * 179, "y" * 179, 50)
+    (tmp_path / "source.csv").write_text(source)
+    (tmp_path / "target.csv").write_text(target)
+    assert (tmp_path / "target.csv").stat().st_size >= _MIN_BYTES
+    split, alone = _both_ways("diff", "--engine", "python", "source.csv", "target.csv", "-o", "json", *coerce,
+                              cwd=tmp_path)
+    assert split.returncode == 1, split.stderr
+    assert (split.stdout, split.stderr) == (alone.stdout, alone.stderr)
+    results = []
+    for how, preexec in (("split", None), ("alone", _one_core)):
+        work = tmp_path / how
+        work.mkdir()
+        for name in ("source.csv", "target.csv"):
+            (work / name).write_bytes((tmp_path / name).read_bytes())
+        done = subprocess.run([sys.executable, "-m", "nervsync_cli", "sync", "source.csv", "target.csv",
+                               "--direction", "source-to-target", "-o", "json", *coerce],
+                              capture_output=True, text=True, cwd=work, preexec_fn=preexec)
+        assert done.returncode == 0, done.stderr
+        results.append((done.stdout, (work / "target.csv").read_bytes(), _history(work)))
+    assert results[0] == results[1]
+    assert results[0][1] == source.encode()

@@ -24,7 +24,7 @@ from .accept import AcceptedDrift, DriftKey
 from .config import CheckSpec, Config
 from .diff import as_streams, diff_documents
 from .errors import ExitStatus, InputError, NervsyncError, UsageError
-from .files import atomic_write, load_document, mtime
+from .files import atomic_write, gc_paused, load_document, mtime
 from .formats import format_for_name, get_format
 from .model import (
     Change,
@@ -40,7 +40,7 @@ from .model import (
 )
 from .paths import AnyDepth, AnySegment, Field, Index, Match, Path, Pattern, format_path, matches
 from .plan import unit_of
-from .positions import ChangePositions, Position, PositionFinder, locate_change
+from .positions import ChangePositions, Position, PositionFinder, locate_all
 from .sync import SyncOutcome, sync_documents
 from .tree import get_at
 from .write import write_document
@@ -481,12 +481,12 @@ def _findings(spec: CheckSpec, loaded: _Loaded, accepted: AcceptedDrift, warning
         return [_file_finding(spec, loaded, accepted)]
     diff = compare(spec, source, target, options)
     warnings.extend(f"{source.name}, {target.name}: {warning}" for warning in diff.warnings)
-    source_finder, target_finder = PositionFinder(source), PositionFinder(target)
+    with gc_paused():
+        positions = locate_all(diff.changes, PositionFinder(source), PositionFinder(target))
     findings = []
-    for change in diff.changes:
+    for change, found in zip(diff.changes, positions):
         key = DriftKey.of(spec.name, loaded.pair.name, change)
-        findings.append(Finding(spec.name, loaded.pair, change,
-                                locate_change(change, source_finder, target_finder),
+        findings.append(Finding(spec.name, loaded.pair, change, found,
                                 accepted=key in accepted, text=is_text_field(change, spec)))
     return findings
 

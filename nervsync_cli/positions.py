@@ -28,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from .files import gc_paused
+from .formats.yaml_format import compose_all
 from .identity import key_of
 from .model import MISSING, Change, ChangeKind, Diff, Document
 from .paths import Field, Index, Match, Path, Segment, key_text
@@ -192,8 +194,8 @@ class _JsonNavigator:
 # YAML
 # --------------------------------------------------------------------------------------------
 
-_Composer: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _NULL = "tag:yaml.org,2002:null"
+_STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 
 
@@ -215,8 +217,11 @@ class _YamlNavigator:
     """Walks composed YAML nodes; a mapping's keys and a list's keys are read once, when first needed."""
 
     def __init__(self, text: str, stream: bool) -> None:
-        documents = [doc for doc in yaml.compose_all(text, Loader=_Composer)
-                     if not (isinstance(doc, yaml.ScalarNode) and doc.tag == _NULL)]
+        # A node per scalar, millions for a big file: with the collector on, it would rescan the
+        # growing graph again and again (most of the time of composing it).
+        with gc_paused():
+            documents = [doc for doc in compose_all(text)
+                         if not (isinstance(doc, yaml.ScalarNode) and doc.tag == _NULL)]
         self.top: Any = _Documents(documents) if stream else documents[0]
         self.scalars = _ScalarValues()
         self.members: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = {}
@@ -251,6 +256,8 @@ class _YamlNavigator:
 
     def scalar_text(self, node: yaml.ScalarNode) -> str:
         """A scalar's value in key form (:func:`~nervsync_cli.paths.key_text`)."""
+        if node.tag == _STR:  # most keys and key fields: the text is the value
+            return str(node.value)
         try:
             return key_text(self.scalars.construct_object(node))
         except yaml.YAMLError:
@@ -501,7 +508,19 @@ def add_positions(report: dict[str, Any], diff: Diff, source: Document, target: 
     gains ``{"positions": {"source": {"file", "line", "column"?, "exact"}, "target": {...}}}``.
     Both files are scanned once, and only if there is a change to place.
     """
-    source_finder, target_finder = PositionFinder(source), PositionFinder(target)
-    for entry, change in zip(report["changes"], diff.changes):
-        entry["positions"] = locate_change(change, source_finder, target_finder, roots).to_dict()
+    with gc_paused():
+        positions = locate_all(diff.changes, PositionFinder(source), PositionFinder(target), roots)
+    for entry, found in zip(report["changes"], positions):
+        entry["positions"] = found.to_dict()
     return report
+
+
+def locate_all(changes: list[Change], source: PositionFinder, target: PositionFinder,
+               roots: tuple[Path, Path] | None = None) -> list[ChangePositions]:
+    """:func:`locate_change` of every change.
+
+    Run it with the collector paused (``files.gc_paused``), and let the finders go when it
+    returns: they hold whole parsed texts (a YAML node per scalar, millions for a big file),
+    which collections would rescan again and again, and which reference counting frees alone.
+    """
+    return [locate_change(change, source, target, roots) for change in changes]

@@ -7,6 +7,7 @@ the YAML core schema (``!Ref``, ``!reference``) construct the value they decorat
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import yaml
@@ -130,6 +131,12 @@ _Loader.add_constructor("tag:yaml.org,2002:binary", _Loader.construct_yaml_binar
 _Loader.add_constructor("tag:yaml.org,2002:set", _Loader.construct_yaml_set)
 _Loader.add_multi_constructor("!", _Loader.construct_unknown_tag)
 _Loader.add_multi_constructor("tag:", _Loader.construct_unknown_tag)
+
+
+def compose_all(text: str) -> Iterator[yaml.Node]:
+    """The node graph of each document of a YAML stream, tagged as :class:`YamlFormat` loads it
+    (timestamps are plain strings), by the C parser with the remembered tags of plain scalars."""
+    return yaml.compose_all(text, Loader=_Loader)
 
 
 def _key_text(node: yaml.Node, key: Any) -> str:

@@ -64,6 +64,11 @@ class DuplicateKeyError(InputError):
     """Two items of one list share an identity key, or one mapping repeats a key."""
 
 
+class OutputError(NervsyncError):
+    """A file cannot be written (a folder that does not exist or refuses writes, a full disk);
+    whatever was there is left as it was."""
+
+
 class ApplyError(NervsyncError):
     """A patch or plan cannot be applied as written; nothing was changed."""
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .errors import InputError, UsageError
+from .errors import InputError, OutputError, UsageError
 from .formats import format_for_name, get_format
 from .formats.base import Format
 from .formats.json_format import JsonFormat
@@ -181,8 +181,17 @@ def atomic_write_bytes(path: str, data: bytes, *, bom: bool = False) -> None:
     The bytes go to a temporary file in the same folder, are flushed to disk, take the old file's
     permission bits, and are renamed over the old file; the folder is then synced so the rename
     itself survives a power cut.
+
+    Raises:
+        OutputError: the file cannot be written; it is left as it was.
     """
-    target = Path(path)
+    try:
+        _replace(Path(path), data, bom)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+def _replace(target: Path, data: bytes, bom: bool) -> None:
     folder = target.parent if str(target.parent) else Path(".")
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)
@@ -221,9 +230,16 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def append_text(path: str, text: str) -> None:
-    """Append to a log file (events): one write call, so concurrent runs do not interleave lines."""
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(text)
+    """Append to a log file (events): one write call, so concurrent runs do not interleave lines.
+
+    Raises:
+        OutputError: the file cannot be written.
+    """
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
 def mtime(spec: str) -> float | None:

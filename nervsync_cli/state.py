@@ -28,7 +28,7 @@ from typing import Any
 
 import orjson
 
-from .errors import RefusedError
+from .errors import OutputError, RefusedError
 
 DEFAULT_STATE = os.path.join(".nervsync", "state.db")
 LOCK_WAIT_SECONDS = 10.0
@@ -102,12 +102,20 @@ class StateStore:
     """Bases and history in SQLite; every write is one transaction."""
 
     def __init__(self, path: str = DEFAULT_STATE) -> None:
+        """Open (or create) the database at ``path``.
+
+        Raises:
+            OutputError: the database cannot be created or opened there.
+        """
         self.path = path
-        FsPath(path).parent.mkdir(parents=True, exist_ok=True)
-        # Used by one thread at a time: a PendingRecord's worker, then the thread that joined it.
-        self.db = sqlite3.connect(path, timeout=LOCK_WAIT_SECONDS, check_same_thread=False)
-        self.db.execute(f"PRAGMA page_size = {_PAGE_SIZE}")  # (ignored once the database has tables)
-        self.db.executescript(_SCHEMA)
+        try:
+            FsPath(path).parent.mkdir(parents=True, exist_ok=True)
+            # Used by one thread at a time: a PendingRecord's worker, then the thread that joined it.
+            self.db = sqlite3.connect(path, timeout=LOCK_WAIT_SECONDS, check_same_thread=False)
+            self.db.execute(f"PRAGMA page_size = {_PAGE_SIZE}")  # (ignored once the database has tables)
+            self.db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise OutputError(f"{path}: cannot open the state store: {getattr(exc, 'strerror', None) or exc}") from None
 
     def close(self) -> None:
         """Close the database."""

@@ -155,3 +155,18 @@ def test_every_error_line_is_a_single_line_even_for_multiline_causes(run_cli, wr
     assert len(result.stderr.splitlines()) == 1
 
 
+
+
+def test_a_file_or_store_that_cannot_be_written_is_a_one_line_error(run_cli, write, one_line_error, tmp_path):
+    source = write("a.json", '{"records": [{"id": 1, "v": 2}]}')
+    target = write("b.json", '{"records": [{"id": 1, "v": 1}]}')
+    before = (tmp_path / "b.json").read_bytes()
+    nowhere = str(tmp_path / "missing" / "out.json")
+    one_line_error(run_cli("sync", source, target, "--direction", "source-to-target", "--target-out", nowhere),
+                   "out.json: cannot write", "No such file")
+    # A file stands where the store's folder would be.
+    one_line_error(run_cli("sync", source, target, "--state", str(tmp_path / "b.json" / "state.db")),
+                   "state.db: cannot open the state store")
+    assert (tmp_path / "b.json").read_bytes() == before
+    # The events log too (here of a sync with nothing to do).
+    one_line_error(run_cli("sync", source, source, "--no-state", "--events", nowhere), "out.json: cannot write")

@@ -356,3 +356,28 @@ def test_a_csv_target_parsed_in_a_child_gives_the_one_process_diff_and_sync(tmp_
         results.append((done.stdout, (work / "target.csv").read_bytes(), _history(work)))
     assert results[0] == results[1]
     assert results[0][1] == source.encode()
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="the split needs a second core")
+def test_a_three_way_sync_of_big_files_is_the_one_process_sync(tmp_path: Path) -> None:
+    source, _ = _big_pair(tmp_path, 17)
+    results = []
+    for how, preexec in (("split", None), ("alone", _one_core)):
+        work = tmp_path / how
+        work.mkdir()
+        for name in ("source.json", "target.json"):
+            (work / name).write_bytes(source.read_bytes())
+        command = [sys.executable, "-m", "nervsync_cli", "sync", "source.json", "target.json", "-o", "json"]
+        assert subprocess.run(command, capture_output=True, cwd=work, preexec_fn=preexec).returncode == 0
+        # Each side edits other fields of the same records since the stored base: a clean merge.
+        for name, field, value in (("source.json", "n", 100), ("target.json", "text", "edited")):
+            document = orjson.loads((work / name).read_bytes())
+            for record in document["records"][::7]:
+                record[field] = value
+            (work / name).write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
+        done = subprocess.run(command, capture_output=True, text=True, cwd=work, preexec_fn=preexec)
+        assert done.returncode == 0, done.stderr
+        results.append((done.stdout, (work / "source.json").read_bytes(), (work / "target.json").read_bytes()))
+    assert results[0] == results[1]
+    merged = orjson.loads(results[0][1])["records"][::7]
+    assert all(record["n"] == 100 and record["text"] == "edited" for record in merged)

@@ -168,5 +168,6 @@ def test_a_file_or_store_that_cannot_be_written_is_a_one_line_error(run_cli, wri
     one_line_error(run_cli("sync", source, target, "--state", str(tmp_path / "b.json" / "state.db")),
                    "state.db: cannot open the state store")
     assert (tmp_path / "b.json").read_bytes() == before
-    # The events log too (here of a sync with nothing to do).
-    one_line_error(run_cli("sync", source, source, "--no-state", "--events", nowhere), "out.json: cannot write")
+    # The events log too, found out before any file is written.
+    one_line_error(run_cli("sync", source, target, "--no-state", "--events", nowhere), "out.json: cannot write")
+    assert (tmp_path / "b.json").read_bytes() == before

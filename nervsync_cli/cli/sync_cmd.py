@@ -147,6 +147,10 @@ def sync(
     planning = dry_run or plan_out is not None
     field_map = FieldMap.from_data(_load_aux(map_file), map_file) if map_file else None
     decided = load_resolutions(_load_aux(resolutions), resolutions) if resolutions else None
+    if events:
+        # Opened before anything is done: a log that cannot be written must not fail a sync whose
+        # files are already written.
+        append_text(events, "")
     recorder = EventRecorder()
     written: list[str] = []
     in_place = source_out is None and target_out is None and STDIN not in (source, target)

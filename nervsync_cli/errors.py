@@ -68,6 +68,11 @@ class OutputError(NervsyncError):
     """A file cannot be written (a folder that does not exist or refuses writes, a full disk);
     whatever was there is left as it was."""
 
+    @classmethod
+    def cannot(cls, path: str, what: str, exc: Exception) -> OutputError:
+        """``path: cannot <what>: <the system's reason>``."""
+        return cls(f"{path}: cannot {what}: {getattr(exc, 'strerror', None) or exc}")
+
 
 class ApplyError(NervsyncError):
     """A patch or plan cannot be applied as written; nothing was changed."""

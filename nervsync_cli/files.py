@@ -188,7 +188,7 @@ def atomic_write_bytes(path: str, data: bytes, *, bom: bool = False) -> None:
     try:
         _replace(Path(path), data, bom)
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        raise OutputError.cannot(path, "write", exc) from None
 
 
 def _replace(target: Path, data: bytes, bom: bool) -> None:
@@ -239,7 +239,7 @@ def append_text(path: str, text: str) -> None:
         with open(path, "a", encoding="utf-8") as handle:
             handle.write(text)
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        raise OutputError.cannot(path, "write", exc) from None
 
 
 def mtime(spec: str) -> float | None:

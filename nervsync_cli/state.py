@@ -115,7 +115,7 @@ class StateStore:
             self.db.execute(f"PRAGMA page_size = {_PAGE_SIZE}")  # (ignored once the database has tables)
             self.db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
-            raise OutputError(f"{path}: cannot open the state store: {getattr(exc, 'strerror', None) or exc}") from None
+            raise OutputError.cannot(path, "open the state store", exc) from None
 
     def close(self) -> None:
         """Close the database."""

@@ -268,24 +268,26 @@ def parse_both(source: RawInput, target: RawInput, *, coerce: bool = False,
     """:func:`~nervsync_cli.files.parse_input` of both (``freeze_gc``), TARGET in a child where that
     pays. ``started`` is called once the child is forked (or not), before the parsing: a caller may
     start threads there (a progress display), which the fork must not find."""
+    def here(raw: RawInput) -> Document:
+        return parse_input(raw, coerce=coerce, freeze_gc=True)
+
     child = TargetInChild.start(source, target, coerce)
     if started is not None:
         started()
     if child is None:
-        return parse_input(source, coerce=coerce, freeze_gc=True), parse_input(target, coerce=coerce, freeze_gc=True)
+        return here(source), here(target)
     with child:
         if not isinstance(target.format, JsonFormat):
-            source_doc = parse_input(source, coerce=coerce, freeze_gc=True)
-            return source_doc, child.whole_document() or parse_input(target, coerce=coerce, freeze_gc=True)
-        # Both are JSON from here on, which ``coerce`` does not concern.
+            source_doc = here(source)
+            return source_doc, child.whole_document() or here(target)
         with gc_paused(freeze=True):
             data = orjson_loads(source.body)
             pool = pool_of(data) if data is not SLOW else None
         if pool is None or not faithful_counts(source.body, pool.colons, pool.exponent):
-            return parse_input(source, freeze_gc=True), parse_input(target, freeze_gc=True)
+            return here(source), here(target)
         target_doc = child.document(pool)
     source_doc = with_bom(Document(data=data, name=source.name, format=source.format.name, text=source.body), source)
-    return source_doc, target_doc or parse_input(target, freeze_gc=True)
+    return source_doc, target_doc or here(target)
 
 
 def _child(target: RawInput, sink: mmap.mmap, records: bool, coerce: bool) -> None:

@@ -31,7 +31,7 @@ from typing import Any
 from .apply import applied_copy
 from .diff import as_streams
 from .errors import InputError, RefusedError, UsageError
-from .files import STDIN, atomic_write, decode, read_bytes
+from .files import STDIN, atomic_write, decode, document_bytes, read_bytes
 from .formats import get_format
 from .model import MISSING, Conflict, Document, Op, OpKind, Side, SyncOptions
 from .paths import format_path, parse_path
@@ -42,7 +42,6 @@ from .write import write_document
 
 PLAN_SCHEMA_VERSION = 1
 PLAN_KIND = "nervsync-plan"
-_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
@@ -80,17 +79,6 @@ def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def document_bytes(document: Document) -> bytes:
-    """The exact bytes ``document`` was parsed from.
-
-    Strict UTF-8 decoding is one to one, so encoding the text again (and restoring a byte order
-    mark) gives back the file's bytes: the fingerprint is of what was parsed, not of a second read.
-    """
-    if document.text is None:
-        raise UsageError(f"{document.name}: an in-memory document has no file to guard")
-    return (_BOM if document.bom else b"") + document.text.encode("utf-8")
-
-
 def file_guard(document: Document) -> FileGuard:
     """The guard of a loaded file.
 
@@ -99,7 +87,10 @@ def file_guard(document: Document) -> FileGuard:
     """
     if document.name == STDIN:
         raise UsageError("a plan needs files it can check again later; standard input (-) cannot be planned")
+    # The bytes that were parsed, not a second read of the file.
     data = document_bytes(document)
+    if data is None:
+        raise UsageError(f"{document.name}: an in-memory document has no file to guard")
     return FileGuard(document.name, document.format, hashlib.sha256(data).hexdigest(), len(data))
 
 

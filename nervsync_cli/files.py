@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import dataclasses
 import gc
@@ -21,7 +22,6 @@ from .formats.json_format import JsonFormat
 from .model import Document
 
 STDIN = "-"
-_BOM = b"\xef\xbb\xbf"
 
 
 def read_bytes(spec: str) -> bytes:
@@ -51,8 +51,8 @@ def decode(raw: bytes, name: str) -> tuple[str, bool]:
     Raises:
         InputError: the bytes are not UTF-8; names the line and the offending byte.
     """
-    bom = raw.startswith(_BOM)
-    return utf8_text(raw[len(_BOM):] if bom else raw, name), bom
+    bom = raw.startswith(codecs.BOM_UTF8)
+    return utf8_text(raw[len(codecs.BOM_UTF8):] if bom else raw, name), bom
 
 
 def utf8_text(raw: bytes, name: str) -> str:
@@ -104,8 +104,8 @@ def read_input(spec: str, format_name: str | None = None) -> RawInput:
                              "(name it with --source-format or --target-format)")
         fmt = found
     raw = read_bytes(spec)
-    bom = raw.startswith(_BOM)
-    body = raw[len(_BOM):] if bom else raw
+    bom = raw.startswith(codecs.BOM_UTF8)
+    body = raw[len(codecs.BOM_UTF8):] if bom else raw
     if format_name is None and spec == STDIN:
         fmt = get_format(_sniff_format_name(utf8_text(body, spec)))
     return RawInput(spec, fmt, body, bom)
@@ -201,7 +201,7 @@ def _replace(target: Path, data: bytes, bom: bool) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             if bom:
-                handle.write(_BOM)
+                handle.write(codecs.BOM_UTF8)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -285,4 +285,4 @@ def document_bytes(document: Document) -> bytes | None:
     raw = document.original_bytes()
     if raw is None:
         return None
-    return (_BOM if document.bom else b"") + raw
+    return (codecs.BOM_UTF8 if document.bom else b"") + raw

@@ -25,6 +25,7 @@ rewriters.
 from __future__ import annotations
 
 import bisect
+import codecs
 import difflib
 import gc
 import json
@@ -71,7 +72,6 @@ _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 # How update_json_bytes sees bytes as text: one character per byte, both ways a plain copy.
 _BYTES_AS_TEXT = "latin-1"
-_UTF8_BOM = "\ufeff".encode()
 _DECODER: Any = json.JSONDecoder()
 _scan: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(_DECODER)
 # typeshed does not declare json.decoder.scanstring, the C string scanner the decoder uses.
@@ -704,7 +704,7 @@ def update_json_bytes(original: bytes, new: Any, *, old: Any) -> bytes:
     The same bytes as ``update_json(original.decode(), new, old=old).encode()``, without decoding
     the text or encoding the result.
     """
-    bom = _UTF8_BOM if original.startswith(_UTF8_BOM) else b""
+    bom = codecs.BOM_UTF8 if original.startswith(codecs.BOM_UTF8) else b""
     body = original[len(bom):]
     text = body.decode(_BYTES_AS_TEXT)
     splicer = _Splicer(text, _detect_style(text), body)

@@ -104,7 +104,7 @@ class Identity:
             DuplicateKeyError: an explicit key is not unique on one side.
         """
         if not self._shared:
-            self._keys = _locator()
+            self._keys.forget_all()
         rule = self.explicit_rule(path)
         if rule is not None:
             self._require(rule.fields, path, sides)

@@ -149,6 +149,10 @@ class Locator:
         if known is not None and known.items is items:
             self._lists[id(copy)] = known.twin(copy)
 
+    def forget_all(self) -> None:
+        """Drop what is known about every list."""
+        self._lists.clear()
+
     def forget(self, items: list[Any]) -> None:
         """``items`` was rebuilt (items added, removed or moved): drop what is known about it."""
         known = self._lists.get(id(items))

@@ -5,8 +5,10 @@ between two quotes over the whole sample; where a quote is never closed the way 
 every start position scans to the end of the sample: about 0.15 s per 64 KiB sample of a CSV file
 with multi-line quoted cells, as much as parsing a few thousand rows. This module follows the same
 four patterns start by start, but finds each closing quote with ``str.find`` (C speed), so it visits
-only the quote characters. It yields the same matches in the same order, hence the same delimiter;
-the fallback ``Sniffer._guess_delimiter`` (character frequencies, already fast) is CPython's own.
+only the quote characters. It yields the same matches in the same order, hence the same delimiter.
+The fallback, ``Sniffer._guess_delimiter`` (how regularly each character recurs line by line),
+counts all 127 ASCII characters on every line although only the candidate delimiters can win:
+about 0.1 s per sample. Here it counts the candidates only, with the same arithmetic.
 
 Only the delimiter is reproduced: nervsync reads every sniffed file with RFC 4180 quoting
 (``csv_format.sniff_dialect``), so the sniffer's quote character and doubled-quote guesses are not
@@ -138,6 +140,49 @@ def _quote_delimiter(data: str, delimiters: str | None) -> str:
     return "" if delim == "\n" else delim
 
 
+def _frequency_delimiter(data: str, delimiters: str) -> str:
+    """``Sniffer._guess_delimiter(data, delimiters)``'s delimiter (``''`` for none).
+
+    Each character's statistics are its own, and only ``delimiters`` may enter the result, so
+    counting the others cannot change it.
+    """
+    lines = list(filter(None, data.split("\n")))
+    candidates = [char for char in dict.fromkeys(delimiters) if ord(char) < 127]
+    chunk = min(10, len(lines))
+    frequencies: dict[str, dict[int, int]] = {char: {} for char in candidates}
+    modes: dict[str, tuple[int, int]] = {}
+    found: dict[str, tuple[int, int]] = {}
+    start, iteration = 0, 0
+    while start < len(lines):
+        iteration += 1
+        for line in lines[start:start + chunk]:
+            for char in candidates:
+                meta = frequencies[char]
+                count = line.count(char)
+                meta[count] = meta.get(count, 0) + 1
+        for char, meta in frequencies.items():
+            items = list(meta.items())
+            if len(items) > 1:
+                # The commonest count, credited with its lines minus all the others.
+                mode = max(items, key=lambda item: item[1])
+                modes[char] = (mode[0], 2 * mode[1] - sum(n for _, n in items))
+            elif items[0][0] != 0:
+                modes[char] = items[0]
+        total = float(min(chunk * iteration, len(lines)))
+        consistency = 1.0
+        while not found and consistency >= 0.9:
+            found.update((char, mode) for char, mode in modes.items()
+                         if mode[0] > 0 and mode[1] > 0 and mode[1] / total >= consistency)
+            consistency -= 0.01
+        if len(found) == 1:
+            return next(iter(found))
+        start += chunk
+    preferred = [char for char in csv.Sniffer().preferred if char in found]
+    if preferred:
+        return str(preferred[0])
+    return max(((mode, char) for char, mode in found.items()), default=((0, 0), ""))[1]
+
+
 def sniff_delimiter(sample: str, delimiters: str | None = None) -> str:
     """``csv.Sniffer().sniff(sample, delimiters).delimiter``.
 
@@ -145,7 +190,9 @@ def sniff_delimiter(sample: str, delimiters: str | None = None) -> str:
         csv.Error: the sniffer finds no delimiter ("Could not determine delimiter").
     """
     delimiter = _quote_delimiter(sample, delimiters)
-    if not delimiter:
+    if not delimiter and delimiters is not None:
+        delimiter = _frequency_delimiter(sample, delimiters)
+    elif not delimiter:
         delimiter, _ = csv.Sniffer()._guess_delimiter(sample, delimiters)  # type: ignore[attr-defined]
     if not delimiter:
         raise csv.Error("Could not determine delimiter")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .errors import InputError, OutputError, UsageError
 from .formats import format_for_name, get_format
-from .formats.base import Format
+from .formats.base import Format, first_non_space
 from .formats.json_format import JsonFormat
 from .model import Document
 
@@ -64,14 +64,6 @@ def utf8_text(raw: bytes, name: str) -> str:
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         byte = raw[exc.start]
         raise InputError(name, f"not UTF-8 text (tried utf-8): byte 0x{byte:02x} is invalid", line, column) from None
-
-
-def first_non_space(text: str) -> str:
-    """The first character that is not whitespace (``""`` if none), without copying the text."""
-    for char in text:
-        if not char.isspace():
-            return char
-    return ""
 
 
 def _sniff_format_name(text: str) -> str:

@@ -29,3 +29,11 @@ class Format(Protocol):
     def update(self, original: str, data: Any, *, multi_document: bool = False) -> str:
         """Render ``data`` into ``original``'s layout, changing only what differs."""
         ...
+
+
+def first_non_space(text: str) -> str:
+    """The first character that is not whitespace (``""`` if none), without copying the text."""
+    for char in text:
+        if not char.isspace():
+            return char
+    return ""

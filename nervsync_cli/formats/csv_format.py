@@ -10,6 +10,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..model import Document
+from .base import first_non_space
 from .sniff import sniff_delimiter
 
 _SNIFF_BYTES = 64 * 1024
@@ -29,13 +30,6 @@ def coerce_cell(cell: str) -> Any:
     if _FLOAT.match(cell):
         return float(cell)
     return _BOOLS.get(cell.lower(), cell)
-
-
-def _first_non_space(text: str) -> str:
-    for char in text:
-        if not char.isspace():
-            return char
-    return ""
 
 
 def sniff_dialect(text: str, delimiter: str | None) -> type[csv.Dialect] | csv.Dialect:
@@ -70,7 +64,7 @@ class CsvFormat:
         """Parse rows into mappings keyed by the header; ragged rows are errors."""
         if not text or text.isspace():  # (``strip()`` would copy the whole text)
             raise InputError(name, "file is empty")
-        if _first_non_space(text) in ("{", "["):
+        if first_non_space(text) in ("{", "["):
             # A header cell never starts with a brace; without this, a JSON file named .csv loads as
             # an empty table whose "header" is JSON text, and the diff says everything was removed.
             raise InputError(name, "looks like JSON, not CSV (name the format with --source-format/--target-format)",

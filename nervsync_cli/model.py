@@ -73,6 +73,9 @@ class Document:
             May be given as UTF-8 bytes, decoded on first use.
         multi_document: a YAML stream of several documents, loaded as a list of them.
         bom: the file started with a UTF-8 byte order mark (kept when it is written back).
+        record_starts: where each row of a table (``data``, rows holding their cells' text) starts
+            in ``text``, then the text's length; known to some loaders, it spares the rewrite
+            finding them again. ``None`` if not known.
     """
 
     data: Any
@@ -81,10 +84,11 @@ class Document:
     text: _DecodedOnDemand = _DecodedOnDemand()
     multi_document: bool = False
     bom: bool = False
+    record_starts: list[int] | None = field(default=None, repr=False, compare=False)
 
     def with_data(self, data: Any) -> Document:
         """This document holding another tree; its text stays as it is (undecoded, if it still is)."""
-        return dataclasses.replace(self, data=data, text=self.__dict__["_text"])
+        return dataclasses.replace(self, data=data, text=self.__dict__["_text"], record_starts=None)
 
     @property
     def has_text(self) -> bool:

@@ -1,6 +1,8 @@
 """Loading two big inputs on two cores: TARGET in a forked child. Between two JSON files it hands
-back only the records SOURCE does not already hold; a YAML or CSV tree, whose parse costs more
-than a copy of it, comes back whole through marshal (exact for every value a parser makes).
+back only the records SOURCE does not already hold; between two versions of one table, where its
+rows lie (:mod:`.formats.csv_pair`: the parent then takes SOURCE's own row for each row written
+alike); a YAML or other CSV tree, whose parse costs more than a copy of it, comes back whole through
+marshal (exact for every value a parser makes).
 
 Parsing is most of a diff's time (and much of a sync's), and the GIL keeps it on one core. So the parent forks once both
 files are read, and the child parses TARGET while the parent parses SOURCE. For two JSON files
@@ -41,7 +43,9 @@ from typing import Any
 
 import orjson
 
-from .files import RawInput, gc_paused, parse_input, with_bom
+from .files import RawInput, gc_paused, parse_input, utf8_text, with_bom
+from .formats.csv_format import CsvFormat
+from .formats.csv_pair import Scan, assemble, parse_source, scan
 from .formats.json_format import SLOW, JsonFormat, faithful_counts, has_exponent, key_colons, orjson_loads
 from .model import Document
 
@@ -196,21 +200,22 @@ class TargetInChild:
         """Fork a child parsing ``target`` (``coerce``: see :func:`~nervsync_cli.files.parse_input`);
         ``None`` where that does not pay or is not safe.
 
-        Two JSON inputs take the records' hand-over (:meth:`document`); a YAML or CSV TARGET, whose
-        parse costs more than a copy of its tree, is handed over whole (:meth:`whole_document`).
+        Two JSON inputs take the records' hand-over (:meth:`document`); two versions of one table,
+        where TARGET's rows lie (:meth:`scanned`); a YAML or CSV TARGET, whose parse costs more than
+        a copy of its tree, is handed over whole (:meth:`whole_document`).
         """
-        records = isinstance(source.format, JsonFormat) and isinstance(target.format, JsonFormat)
-        if ((not records and target.format.name not in _WHOLE_FORMATS) or len(target.body) < _MIN_BYTES
-                or not _spare_core() or not hasattr(os, "fork") or threading.active_count() > 1):
+        how = _hand_over(source, target)
+        if (how is None or len(target.body) < _MIN_BYTES or not _spare_core() or not hasattr(os, "fork")
+                or threading.active_count() > 1):
             return None
         # Room for TARGET re-serialised: orjson's compact form is about as long as the input (longer
         # only for numbers written with exponents), marshal's about as long as block YAML and up to
         # four times a CSV file of one-letter cells. A message that does not fit fails, and the
         # parent parses TARGET itself. (Untouched pages of the mapping cost nothing.)
-        sink = mmap.mmap(-1, (2 if records else 4) * len(target.body) + _SINK_SLACK)
+        sink = mmap.mmap(-1, (4 if how == "whole" else 2) * len(target.body) + _SINK_SLACK)
         pid = os.fork()
         if pid == 0:
-            _child(target, sink, records, coerce)
+            _child(target, sink, how, coerce)
         return cls(pid, sink, target)
 
     def document(self, pool: Pool) -> Document | None:
@@ -234,16 +239,28 @@ class TargetInChild:
     def whole_document(self) -> Document | None:
         """TARGET's document as the child parsed it, handed over whole; ``None``: parse it yourself
         (the child failed, perhaps on an error the parent's own parse will report)."""
-        if not self._wait():
+        message = self._message()
+        if message is None:
             return None
-        (size,) = _WHOLE_SIZE.unpack_from(self._sink)
-        message = self._sink[_WHOLE_SIZE.size:_WHOLE_SIZE.size + size]
-        self._sink.close()
         with gc_paused(freeze=True):
             data, multi_document = marshal.loads(message)
         document = Document(data=data, name=self._target.name, format=self._target.format.name,
                             text=self._target.body, multi_document=multi_document)
         return with_bom(document, self._target)
+
+    def scanned(self) -> Scan | None:
+        """Where TARGET's rows lie, as the child found them; ``None``: load it yourself."""
+        message = self._message()
+        return None if message is None else Scan(**marshal.loads(message))
+
+    def _message(self) -> bytes | None:
+        """The bytes the child sent, once it is done; ``None`` if it failed."""
+        if not self._wait():
+            return None
+        (size,) = _WHOLE_SIZE.unpack_from(self._sink)
+        message = self._sink[_WHOLE_SIZE.size:_WHOLE_SIZE.size + size]
+        self._sink.close()
+        return message
 
     def _wait(self) -> bool:
         assert self._pid is not None
@@ -275,8 +292,12 @@ def parse_both(source: RawInput, target: RawInput, *, coerce: bool = False,
     if started is not None:
         started()
     if child is None:
+        if _same_table(source, target):
+            return _table_pair(source, target, coerce)
         return here(source), here(target)
     with child:
+        if _same_table(source, target):
+            return _table_pair(source, target, coerce, child)
         if not isinstance(target.format, JsonFormat):
             source_doc = here(source)
             return source_doc, child.whole_document() or here(target)
@@ -290,24 +311,66 @@ def parse_both(source: RawInput, target: RawInput, *, coerce: bool = False,
     return source_doc, target_doc or here(target)
 
 
-def _child(target: RawInput, sink: mmap.mmap, records: bool, coerce: bool) -> None:
+def _hand_over(source: RawInput, target: RawInput) -> str | None:
+    """What a child parsing TARGET hands back: ``records`` (two JSON files), ``scan`` (two
+    versions of one table), ``whole`` (a tree), or ``None``: no child."""
+    if isinstance(source.format, JsonFormat) and isinstance(target.format, JsonFormat):
+        return "records"
+    if _same_table(source, target):
+        return "scan"
+    return "whole" if target.format.name in _WHOLE_FORMATS else None
+
+
+def _same_table(source: RawInput, target: RawInput) -> bool:
+    """Two versions of one table, by their format and header line: TARGET then shares SOURCE's
+    rows (:mod:`.formats.csv_pair`)."""
+    if not (isinstance(source.format, CsvFormat) and source.format is target.format):
+        return False
+    return source.body[:source.body.find(b"\n") + 1] == target.body[:target.body.find(b"\n") + 1]
+
+
+def _table_pair(source: RawInput, target: RawInput, coerce: bool,
+                child: TargetInChild | None = None) -> tuple[Document, Document]:
+    """Two versions of one table, TARGET sharing SOURCE's rows where it can (:mod:`.formats.csv_pair`),
+    ``child`` scanning TARGET if given."""
+    fmt = source.format
+    assert isinstance(fmt, CsvFormat)
+    with gc_paused(freeze=True):
+        parsed = parse_source(fmt, utf8_text(source.body, source.name), source.name, coerce=coerce)
+        if parsed is None:  # SOURCE has an error to report, or is not simple enough
+            return parse_input(source, coerce=coerce), parse_input(target, coerce=coerce)
+        text = utf8_text(target.body, target.name)
+        found = child.scanned() if child is not None else scan(fmt, text)
+        shared = None if found is None else assemble(fmt, parsed, (text, target.name), found, coerce=coerce)
+    target_doc = with_bom(shared, target) if shared is not None else parse_input(target, coerce=coerce, freeze_gc=True)
+    return with_bom(parsed.document, source), target_doc
+
+
+def _child(target: RawInput, sink: mmap.mmap, how: str, coerce: bool) -> None:
     """The child's whole life: it must never return into the caller's code, whatever happens."""
     code = 1
     try:
         # A short-lived process that builds one big tree: the collector would only rescan it.
         gc.disable()
-        if records:
+        if how == "records":
             data = orjson_loads(target.body)
             if data is not SLOW and publish(data, sink):
                 code = 0
+            return
+        if how == "scan":
+            assert isinstance(target.format, CsvFormat)
+            found = scan(target.format, utf8_text(target.body, target.name))
+            if found is None:
+                return
+            message = marshal.dumps(vars(found))
         else:
             # marshal keeps every value a parser makes exactly (big integers, NaN, non-string keys);
             # a value it cannot write raises, and the parent parses TARGET itself.
             document = parse_input(target, coerce=coerce)
             message = marshal.dumps((document.data, document.multi_document))
-            sink.write(_WHOLE_SIZE.pack(len(message)))
-            sink.write(message)
-            code = 0
+        sink.write(_WHOLE_SIZE.pack(len(message)))
+        sink.write(message)
+        code = 0
     finally:
         os._exit(code)
 

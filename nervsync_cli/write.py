@@ -38,7 +38,7 @@ def render_bytes(original: Document, new: Document) -> bytes:
         return update_json_bytes(_original_bytes(original), new.data, old=original.data)
     text = str(original.text)
     if same_shape and type(fmt) is CsvFormat:
-        return update_csv(text, new.data, old=original.data).encode("utf-8")
+        return update_csv(text, new.data, old=original.data, starts=original.record_starts).encode("utf-8")
     return fmt.update(text, new.data, multi_document=new.multi_document).encode("utf-8")
 
 

@@ -18,8 +18,8 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate, repeat
-from operator import add
+from itertools import accumulate, compress, repeat
+from operator import add, not_
 from typing import Any
 
 from .csv_format import coerce_cell
@@ -157,6 +157,15 @@ def _split(body: str, dialect: _Dialect) -> _Table:
     return _Table(header, header_text, cells, texts)
 
 
+def _split_at(body: str, dialect: _Dialect, rows: list[dict[str, Any]], starts: list[int]) -> _Table | None:
+    """:func:`_split` from the rows ``body`` was loaded into and where each starts (then the
+    text's end); ``None`` if they do not fit the header."""
+    header = next(csv.reader(io.StringIO(body[:starts[0]], newline=""), **dialect.options()), [])
+    if len(starts) != len(rows) + 1 or not rows or header != list(rows[0]):
+        return None
+    return _Table(header, body[:starts[0]], _Cells(rows), _Texts(body, starts), rows)
+
+
 def _split_as_loaded(body: str, dialect: _Dialect, rows: list[dict[str, Any]]) -> _Table | None:
     """:func:`_split` without parsing, from the rows ``body`` was loaded into; ``None`` if it cannot tell.
 
@@ -260,10 +269,19 @@ def _bool_case(spelled: str) -> tuple[str, str]:
     return ("true", "false")
 
 
-def _columns(header: list[str], new_rows: list[dict[str, Any]]) -> list[str]:
+def _columns(table: _Table, new_rows: list[dict[str, Any]]) -> list[str]:
+    header = table.header
     present: dict[str, None] = {}
+    rows = new_rows
+    if table.rows is not None and rows:
+        # A loaded row holds the header's columns only: the rows of new_rows that are loaded rows
+        # add nothing but those, whose order the header decides.
+        loaded = set(map(id, table.rows))
+        rows = list(compress(new_rows, map(not_, map(loaded.__contains__, map(id, new_rows)))))
+        if len(rows) < len(new_rows):
+            present.update(dict.fromkeys(header))
     # The union of the rows' distinct key tuples (mostly one), in order of first appearance.
-    for keys in dict.fromkeys(map(tuple, new_rows)):
+    for keys in dict.fromkeys(map(tuple, rows)):
         present.update(dict.fromkeys(keys))
     # A column no new row has was removed by the sync; with no rows at all, keep the header.
     kept = [name for name in header if name in present or not new_rows]
@@ -362,7 +380,8 @@ def _join(texts: list[str], terminator: str, final_newline: bool) -> str:
     return joined
 
 
-def update_csv(original: str, new_rows: list[dict[str, Any]], *, old: list[dict[str, Any]] | None = None) -> str:
+def update_csv(original: str, new_rows: list[dict[str, Any]], *, old: list[dict[str, Any]] | None = None,
+               starts: list[int] | None = None) -> str:
     """Rewrite ``original`` CSV text so that it holds ``new_rows``, changing only what differs.
 
     The header keeps its order and text; columns new in ``new_rows`` are appended (rows without
@@ -375,18 +394,21 @@ def update_csv(original: str, new_rows: list[dict[str, Any]], *, old: list[dict[
     ``old``, if given, must be the rows ``original`` was loaded into by ``CsvFormat.load``. It
     changes nothing in the result, only the cost: the text is not parsed again (unless the rows
     cannot tell its records apart), and rows of ``new_rows`` that are the very objects of ``old``
-    are copied without being compared.
+    are copied without being compared. ``starts``, if also given, must be where each of them starts
+    in ``original`` (after any byte order mark), then its length: they are not looked for either.
     """
     prefix = "\ufeff" if original.startswith("\ufeff") else ""
     body = original[len(prefix) :]
     dialect = _Dialect.detect(body)
     with paused_gc():
         table = None
-        if old is not None:
+        if old is not None and starts is not None:
+            table = _split_at(body, dialect, old, starts)
+        elif old is not None:
             table = _split_as_loaded(body, dialect, old)
         if table is None:
             table = _split(body, dialect)
-        columns = _columns(table.header, new_rows)
+        columns = _columns(table, new_rows)
         writer = _Writer(table, dialect, columns)
         match = _alignment(table, writer, new_rows) if table.header else [None] * len(new_rows)
         records = _records(table, writer, match, new_rows)

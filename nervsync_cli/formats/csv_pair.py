@@ -1,0 +1,170 @@
+"""Loading two versions of one table so that their unchanged rows are one and the same object.
+
+A sync or diff of two exports of a table reads rows that are mostly written alike in both files.
+SOURCE is parsed as :meth:`CsvFormat.load` parses it, keeping each row's text; TARGET is only
+:func:`scan`-ned for where its rows lie (no row objects: that can run in another process meanwhile,
+see :mod:`..split_load`). :func:`assemble` then takes SOURCE's own row object for every TARGET row
+written exactly as a SOURCE row, and parses the rest. Both trees hold the shared rows (a diff
+finds them identical without comparing them), and where each TARGET row starts is known (its
+rewrite need not find it again).
+
+Why a row written alike is the same row: both files have the same header and dialect, and a row's
+cells follow from its text alone. Anything unusual (a file that does not parse, another header or
+dialect, a SOURCE row that would appear twice) gives up on sharing, and TARGET is loaded by
+:meth:`CsvFormat.load`, errors and all.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from itertools import accumulate, compress, count, repeat
+from operator import and_, eq, is_, not_, sub
+from typing import Any
+
+from ..errors import InputError
+from ..model import Document
+from .base import first_non_space
+from .csv_format import CsvFormat, coerce_cell, sniff_dialect
+
+__all__ = ["Scan", "Source", "assemble", "parse_source", "scan"]
+
+
+@dataclass(frozen=True)
+class Scan:
+    """Where a table's rows lie in its text (character offsets), found without building rows.
+
+    Attributes:
+        delimiter: the dialect's delimiter.
+        header_end: where the header's lines end.
+        starts: where each row starts.
+        ends: where each row's own lines end (blank lines after it excluded).
+        hashes: ``hash`` of each row's text (``text[start:end]``).
+    """
+
+    delimiter: str
+    header_end: int
+    starts: list[int]
+    ends: list[int]
+    hashes: list[int]
+
+
+@dataclass(frozen=True)
+class Source:
+    """SOURCE as :func:`assemble` needs it: its document, header text, delimiter and row texts."""
+
+    document: Document
+    header_text: str
+    delimiter: str
+    texts: list[str]
+
+
+def _lines(fmt: CsvFormat, text: str) -> tuple[list[str], Any, csv.Dialect | type[csv.Dialect]] | None:
+    """The text's lines (as ``csv`` reads them) and a strict reader over them, past the header."""
+    if not text or text.isspace() or first_non_space(text) in ("{", "["):
+        return None
+    dialect = sniff_dialect(text, fmt.delimiter)
+    lines = io.StringIO(text, newline="").readlines()
+    # Over a list of lines csv.reader is as fast as over the text, and tells where each row ends.
+    return lines, csv.reader(lines, dialect, strict=True), dialect
+
+
+def _rows(reader: Any, width: int) -> tuple[list[list[str]], list[int]] | None:
+    """The cells of the remaining rows and the line each ends on; ``None`` if one is malformed."""
+    cells: list[list[str]] = []
+    ends: list[int] = []
+    try:
+        for row in reader:
+            cells.append(row)
+            ends.append(reader.line_num)
+    except csv.Error:
+        return None
+    return None if set(map(len, cells)) - {width, 0} else (cells, ends)
+
+
+def _header(reader: Any) -> list[str] | None:
+    try:
+        header = next(reader)
+        CsvFormat._check_header(header, "")
+    except (csv.Error, InputError, StopIteration):
+        return None
+    return list(header)
+
+
+def parse_source(fmt: CsvFormat, text: str, name: str, *, coerce: bool = False) -> Source | None:
+    """SOURCE's document as :meth:`CsvFormat.load` makes it, with each row's text; ``None`` if it
+    does not load cleanly (:meth:`CsvFormat.load` then reports why)."""
+    opened = _lines(fmt, text)
+    header = None if opened is None else _header(opened[1])
+    if opened is None or header is None:
+        return None
+    lines, reader, dialect = opened
+    header_end = reader.line_num
+    parsed = _rows(reader, len(header))
+    if parsed is None:
+        return None
+    cells, ends = parsed
+    spans = zip([header_end, *ends[:-1]], ends)
+    texts = [lines[start] if end - start == 1 else "".join(lines[start:end]) for start, end in spans]
+    if 0 in set(map(len, cells)):  # blank lines, which load drops
+        texts = list(compress(texts, cells))
+        cells = list(compress(cells, cells))
+    rows = [dict(zip(header, map(coerce_cell, row))) for row in cells] if coerce else \
+        list(map(dict, map(zip, repeat(header), cells)))
+    document = Document(data=rows, name=name, format=fmt.name, text=text)
+    return Source(document, "".join(lines[:header_end]), dialect.delimiter, texts)
+
+
+def scan(fmt: CsvFormat, text: str) -> Scan | None:
+    """Where the rows of ``text`` lie; ``None`` if it does not load cleanly."""
+    opened = _lines(fmt, text)
+    header = None if opened is None else _header(opened[1])
+    if opened is None or header is None:
+        return None
+    lines, reader, dialect = opened
+    header_end = reader.line_num
+    parsed = _rows(reader, len(header))
+    if parsed is None:
+        return None
+    cells, end_lines = parsed
+    offsets = list(accumulate(map(len, lines), initial=0))
+    kept = [header_end, *end_lines]
+    starts = list(map(offsets.__getitem__, kept[:-1]))
+    ends = list(map(offsets.__getitem__, kept[1:]))
+    if 0 in set(map(len, cells)):  # blank lines: not rows, and part of the row before
+        starts, ends = list(compress(starts, cells)), list(compress(ends, cells))
+    hashes = [hash(text[start:end]) for start, end in zip(starts, ends)]
+    return Scan(dialect.delimiter, offsets[header_end], starts, ends, hashes)
+
+
+def assemble(fmt: CsvFormat, source: Source, target: tuple[str, str], found: Scan, *,
+             coerce: bool = False) -> Document | None:
+    """TARGET's document from its :func:`scan` and SOURCE (:func:`parse_source` with the same
+    ``coerce``); ``None`` if the two tables do not share a header and dialect."""
+    text, name = target
+    if found.delimiter != source.delimiter or not text.startswith(source.header_text) or \
+            found.header_end != len(source.header_text):
+        return None
+    rows: list[Any] = source.document.data
+    none = len(rows)
+    index = dict(zip(map(hash, source.texts), count()))
+    shared = list(map(index.get, found.hashes, repeat(none)))
+    candidates = list(map([*source.texts, ""].__getitem__, shared))
+    # Equal hashes only suggest: the texts must be equal, characters and length.
+    equal = map(and_, map(text.startswith, candidates, found.starts),
+                map(eq, map(len, candidates), map(sub, found.ends, found.starts)))
+    for k in compress(count(), map(not_, equal)):
+        shared[k] = none
+    if len(set(shared)) != len(shared) - shared.count(none) + (none in shared):
+        return None  # a SOURCE row twice: a rewrite finds each row's place by identity
+    pool = [*rows, None]
+    target_rows = list(map(pool.__getitem__, shared))
+    dialect = sniff_dialect(text, fmt.delimiter)
+    header = list(rows[0]) if rows else next(csv.reader([source.header_text], dialect))
+    for k in compress(count(), map(is_, target_rows, repeat(None))):
+        cells = next(csv.reader(io.StringIO(text[found.starts[k]:found.ends[k]], newline=""), dialect))
+        target_rows[k] = dict(zip(header, map(coerce_cell, cells) if coerce else cells))
+    # The starts are of the text as read; coerced cells are not (the rewrite then parses again).
+    starts = None if coerce else [*found.starts, len(text)]
+    return Document(data=target_rows, name=name, format=fmt.name, text=text, record_starts=starts)

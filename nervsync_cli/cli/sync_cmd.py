@@ -16,11 +16,7 @@ from ..fieldmap import FieldMap
 from ..files import STDIN, append_text, document_bytes, files_sha256, load_document, mtime
 from ..model import MISSING, ConflictStrategy, Document, SyncDirection, SyncOptions
 from ..paths import format_path, parse_pattern
-from ..planfile import make_plan_file, write_plan
-from ..render.console import make_console
 from ..render.progress import StageProgress
-from ..render.report import sync_report, to_json
-from ..render.sync_table import render_sync
 from ..resolve import load_resolutions
 from ..state import DEFAULT_STATE, StateSession, state_session
 from ..sync import SyncOutcome, conflict_dicts, finish_events, sync_documents
@@ -62,6 +58,7 @@ def _load_aux(spec: str | None) -> Any:
 
 def _custom_resolver(strategy: ConflictStrategy) -> Any:
     if strategy is ConflictStrategy.MANUAL and sys.stdin.isatty() and sys.stdout.isatty():
+        from ..render.console import make_console
         from .prompt import PromptResolver
 
         return PromptResolver(make_console())
@@ -168,6 +165,8 @@ def sync(
                 base=common,
             )
             if plan_out is not None:
+                from ..planfile import make_plan_file, write_plan
+
                 write_plan(plan_out, make_plan_file(source_doc, target_doc, outcome.plan, options, coerce=coerce))
             if conflicts_out:
                 _write_conflicts(conflicts_out, outcome)
@@ -259,6 +258,11 @@ def _render(outcome: SyncOutcome, source: str, target: str, written: list[str], 
             output: SyncOutput, quiet: bool, color: bool | None) -> None:
     if quiet:
         return
+    # Imported here: rich takes a tenth of a second to import, which a quiet run does not need.
+    from ..render.console import make_console
+    from ..render.report import sync_report, to_json
+    from ..render.sync_table import render_sync
+
     for warning in outcome.plan.warnings:
         sys.stderr.write(f"nervsync: warning: {warning}\n")
     stdout_taken = "-" in written

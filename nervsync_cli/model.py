@@ -74,8 +74,8 @@ class Document:
         multi_document: a YAML stream of several documents, loaded as a list of them.
         bom: the file started with a UTF-8 byte order mark (kept when it is written back).
         record_starts: where each row of a table (``data``, rows holding their cells' text) starts
-            in ``text``, then the text's length; known to some loaders, it spares the rewrite
-            finding them again. ``None`` if not known.
+            in the text's UTF-8 bytes (:meth:`original_bytes`), then their length; known to some
+            loaders, it spares the rewrite finding them again. ``None`` if not known.
     """
 
     data: Any

@@ -341,7 +341,8 @@ def _table_pair(source: RawInput, target: RawInput, coerce: bool,
             return parse_input(source, coerce=coerce), parse_input(target, coerce=coerce)
         text = utf8_text(target.body, target.name)
         found = child.scanned() if child is not None else scan(fmt, text)
-        shared = None if found is None else assemble(fmt, parsed, (text, target.name), found, coerce=coerce)
+        shared = None if found is None else assemble(fmt, parsed, (text, target.body, target.name), found,
+                                                     coerce=coerce)
     target_doc = with_bom(shared, target) if shared is not None else parse_input(target, coerce=coerce, freeze_gc=True)
     return with_bom(parsed.document, source), target_doc
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .files import STDIN, atomic_write, atomic_write_bytes
 from .formats import get_format
 from .formats.csv_format import CsvFormat
-from .formats.csv_update import update_csv
+from .formats.csv_update import update_csv, update_csv_bytes
 from .formats.json_format import JsonFormat
 from .formats.json_update import update_json_bytes
 from .model import Document
@@ -36,9 +36,11 @@ def render_bytes(original: Document, new: Document) -> bytes:
     same_shape = original.format == new.format and not original.multi_document
     if same_shape and type(fmt) is JsonFormat:
         return update_json_bytes(_original_bytes(original), new.data, old=original.data)
+    if same_shape and type(fmt) is CsvFormat and original.record_starts is not None:
+        return update_csv_bytes(_original_bytes(original), new.data, old=original.data, starts=original.record_starts)
     text = str(original.text)
     if same_shape and type(fmt) is CsvFormat:
-        return update_csv(text, new.data, old=original.data, starts=original.record_starts).encode("utf-8")
+        return update_csv(text, new.data, old=original.data).encode("utf-8")
     return fmt.update(text, new.data, multi_document=new.multi_document).encode("utf-8")
 
 

@@ -41,6 +41,7 @@ class Scan:
         starts: where each row starts.
         ends: where each row's own lines end (blank lines after it excluded).
         hashes: ``hash`` of each row's text (``text[start:end]``).
+        byte_starts: where each row starts in the text's UTF-8 bytes.
     """
 
     delimiter: str
@@ -48,15 +49,16 @@ class Scan:
     starts: list[int]
     ends: list[int]
     hashes: list[int]
+    byte_starts: list[int]
 
 
 @dataclass(frozen=True)
 class Source:
-    """SOURCE as :func:`assemble` needs it: its document, header text, delimiter and row texts."""
+    """SOURCE as :func:`assemble` needs it: its document, header text, dialect and row texts."""
 
     document: Document
     header_text: str
-    delimiter: str
+    dialect: Any
     texts: list[str]
 
 
@@ -113,7 +115,7 @@ def parse_source(fmt: CsvFormat, text: str, name: str, *, coerce: bool = False) 
     rows = [dict(zip(header, map(coerce_cell, row))) for row in cells] if coerce else \
         list(map(dict, map(zip, repeat(header), cells)))
     document = Document(data=rows, name=name, format=fmt.name, text=text)
-    return Source(document, "".join(lines[:header_end]), dialect.delimiter, texts)
+    return Source(document, "".join(lines[:header_end]), dialect, texts)
 
 
 def scan(fmt: CsvFormat, text: str) -> Scan | None:
@@ -129,21 +131,25 @@ def scan(fmt: CsvFormat, text: str) -> Scan | None:
         return None
     cells, end_lines = parsed
     offsets = list(accumulate(map(len, lines), initial=0))
+    # (A character is a byte in ASCII text; otherwise each line's UTF-8 length is needed.)
+    byte_offsets = offsets if text.isascii() else list(accumulate(map(len, map(str.encode, lines)), initial=0))
     kept = [header_end, *end_lines]
     starts = list(map(offsets.__getitem__, kept[:-1]))
     ends = list(map(offsets.__getitem__, kept[1:]))
+    byte_starts = list(map(byte_offsets.__getitem__, kept[:-1]))
     if 0 in set(map(len, cells)):  # blank lines: not rows, and part of the row before
-        starts, ends = list(compress(starts, cells)), list(compress(ends, cells))
+        starts, ends, byte_starts = (list(compress(column, cells)) for column in (starts, ends, byte_starts))
     hashes = [hash(text[start:end]) for start, end in zip(starts, ends)]
-    return Scan(dialect.delimiter, offsets[header_end], starts, ends, hashes)
+    return Scan(dialect.delimiter, offsets[header_end], starts, ends, hashes, byte_starts)
 
 
-def assemble(fmt: CsvFormat, source: Source, target: tuple[str, str], found: Scan, *,
+def assemble(fmt: CsvFormat, source: Source, target: tuple[str, bytes, str], found: Scan, *,
              coerce: bool = False) -> Document | None:
-    """TARGET's document from its :func:`scan` and SOURCE (:func:`parse_source` with the same
-    ``coerce``); ``None`` if the two tables do not share a header and dialect."""
-    text, name = target
-    if found.delimiter != source.delimiter or not text.startswith(source.header_text) or \
+    """TARGET's document from its ``(text, UTF-8 bytes, name)``, its :func:`scan` and SOURCE
+    (:func:`parse_source` with the same ``coerce``); ``None`` if the two tables do not share a
+    header and dialect."""
+    text, raw, name = target
+    if found.delimiter != source.dialect.delimiter or not text.startswith(source.header_text) or \
             found.header_end != len(source.header_text):
         return None
     rows: list[Any] = source.document.data
@@ -160,11 +166,12 @@ def assemble(fmt: CsvFormat, source: Source, target: tuple[str, str], found: Sca
         return None  # a SOURCE row twice: a rewrite finds each row's place by identity
     pool = [*rows, None]
     target_rows = list(map(pool.__getitem__, shared))
-    dialect = sniff_dialect(text, fmt.delimiter)
+    # Both dialects are sniffed: equal delimiters make them equal (quoting is never sniffed).
+    dialect = source.dialect
     header = list(rows[0]) if rows else next(csv.reader([source.header_text], dialect))
     for k in compress(count(), map(is_, target_rows, repeat(None))):
         cells = next(csv.reader(io.StringIO(text[found.starts[k]:found.ends[k]], newline=""), dialect))
         target_rows[k] = dict(zip(header, map(coerce_cell, cells) if coerce else cells))
     # The starts are of the text as read; coerced cells are not (the rewrite then parses again).
-    starts = None if coerce else [*found.starts, len(text)]
-    return Document(data=target_rows, name=name, format=fmt.name, text=text, record_starts=starts)
+    starts = None if coerce else [*found.byte_starts, len(raw)]
+    return Document(data=target_rows, name=name, format=fmt.name, text=raw, record_starts=starts)

@@ -12,29 +12,34 @@ objects of ``old`` are copied as runs of text.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate, compress, repeat
-from operator import add, not_
-from typing import Any
+from itertools import accumulate, compress, count, pairwise, repeat
+from operator import add, and_, eq, is_, not_, sub
+from typing import Any, cast
 
 from .csv_format import coerce_cell
 from .json_update import align_by_content, align_by_key, paused_gc, same_value
 
-__all__ = ["update_csv"]
+__all__ = ["update_csv", "update_csv_bytes"]
 
 _DELIMITERS = ",;\t|"
 _LINE_BREAK = re.compile("\n")
 
 
 class _Texts(Sequence[str]):
-    """The texts of the records of ``body`` that start at ``offsets`` (the last one is the end)."""
+    """The texts of the records of ``body`` that start at ``offsets`` (the last one is the end).
 
-    def __init__(self, body: str, offsets: list[int]) -> None:
+    ``body`` may be the file's UTF-8 bytes (``offsets`` then count bytes): a record is decoded
+    when read, and a run of records is a view of the bytes, never decoded.
+    """
+
+    def __init__(self, body: str | bytes, offsets: list[int]) -> None:
         self.body = body
         self.offsets = offsets
 
@@ -44,11 +49,13 @@ class _Texts(Sequence[str]):
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
             raise TypeError("record texts are read one at a time")
-        return self.body[self.offsets[index] : self.offsets[index + 1]]
+        text = self.body[self.offsets[index] : self.offsets[index + 1]]
+        return text if isinstance(text, str) else text.decode("utf-8")
 
-    def run(self, first: int, last: int) -> str:
-        """The texts of records ``first`` to ``last`` (inclusive), as one string."""
-        return self.body[self.offsets[first] : self.offsets[last + 1]]
+    def run(self, first: int, last: int) -> str | memoryview:
+        """The texts of records ``first`` to ``last`` (inclusive), as one piece."""
+        start, end = self.offsets[first], self.offsets[last + 1]
+        return self.body[start:end] if isinstance(self.body, str) else memoryview(self.body)[start:end]
 
 
 class _Cells(Sequence[list[str]]):
@@ -157,13 +164,15 @@ def _split(body: str, dialect: _Dialect) -> _Table:
     return _Table(header, header_text, cells, texts)
 
 
-def _split_at(body: str, dialect: _Dialect, rows: list[dict[str, Any]], starts: list[int]) -> _Table | None:
-    """:func:`_split` from the rows ``body`` was loaded into and where each starts (then the
-    text's end); ``None`` if they do not fit the header."""
-    header = next(csv.reader(io.StringIO(body[:starts[0]], newline=""), **dialect.options()), [])
+def _split_at(body: bytes, header_text: str, dialect: _Dialect, rows: list[dict[str, Any]],
+              starts: list[int]) -> _Table | None:
+    """:func:`_split` of UTF-8 ``body`` from the rows it was loaded into and where each starts
+    (byte offsets, then the length), its first ``header_text`` decoded; ``None`` if they do not
+    fit the header."""
+    header = next(csv.reader(io.StringIO(header_text, newline=""), **dialect.options()), [])
     if len(starts) != len(rows) + 1 or not rows or header != list(rows[0]):
         return None
-    return _Table(header, body[:starts[0]], _Cells(rows), _Texts(body, starts), rows)
+    return _Table(header, header_text, _Cells(rows), _Texts(body, starts), rows)
 
 
 def _split_as_loaded(body: str, dialect: _Dialect, rows: list[dict[str, Any]]) -> _Table | None:
@@ -335,28 +344,24 @@ def _record(table: _Table, writer: _Writer, old: int | None, row: dict[str, Any]
     return writer.row(cells)
 
 
-def _records(table: _Table, writer: _Writer, match: Sequence[int | None], new_rows: list[dict[str, Any]]) -> list[str]:
+def _records(table: _Table, writer: _Writer, match: Sequence[int | None],
+             new_rows: list[dict[str, Any]]) -> list[str | memoryview]:
     """The texts of the output rows; runs of loaded rows kept as they are are copied in one piece."""
     rows, texts = table.rows, table.texts
-    if rows is None or not isinstance(texts, _Texts) or writer.columns != table.header:
+    if rows is None or not isinstance(texts, _Texts) or writer.columns != table.header or not new_rows:
         return [_record(table, writer, old, row) for old, row in zip(match, new_rows)]
     # A row that is the loaded row itself holds its cells as read: _record would copy its text.
-    pieces: list[str] = []
-    first = last = -2
-    for old, row in zip(match, new_rows):
-        kept = old is not None and row is rows[old]
-        if kept and old == last + 1:
-            last = old
-            continue
-        if last >= 0:
-            pieces.append(texts.run(first, last))
-        if kept:
-            first = last = old  # type: ignore[assignment]
-        else:
-            first = last = -2
-            pieces.append(_record(table, writer, old, row))
-    if last >= 0:
-        pieces.append(texts.run(first, last))
+    # Runs of such rows, in their old order, are found by C-level passes and copied in one piece.
+    olds = [len(rows) if old is None else old for old in match]
+    kept = list(map(is_, new_rows, map([*rows, None].__getitem__, olds)))
+    follows = map(and_, map(eq, map(sub, olds[1:], olds[:-1]), repeat(1)), map(and_, kept[1:], kept[:-1]))
+    starts = [0, *compress(count(1), map(not_, follows)), len(new_rows)]
+    pieces: list[str | memoryview] = []
+    for start, end in pairwise(starts):
+        if kept[start]:
+            pieces.append(texts.run(olds[start], olds[end - 1]))
+        else:  # (a row not kept ends its run at once)
+            pieces.append(_record(table, writer, match[start], new_rows[start]))
     return pieces
 
 
@@ -380,8 +385,21 @@ def _join(texts: list[str], terminator: str, final_newline: bool) -> str:
     return joined
 
 
-def update_csv(original: str, new_rows: list[dict[str, Any]], *, old: list[dict[str, Any]] | None = None,
-               starts: list[int] | None = None) -> str:
+def _join_bytes(pieces: Sequence[str | memoryview], terminator: str, final_newline: bool) -> bytes:
+    """:func:`_join` of texts and views of UTF-8 bytes, as UTF-8."""
+    out: list[bytes | memoryview] = []
+    end = terminator.encode("ascii")
+    for piece in pieces:
+        if out and bytes(out[-1][-1:]) not in (b"\n", b"\r"):
+            out[-1] = bytes(out[-1]) + end
+        out.append(piece.encode("utf-8") if isinstance(piece, str) else piece)
+    joined = b"".join(out)
+    if not final_newline and joined.endswith(end):
+        return joined[: -len(end)]
+    return joined
+
+
+def update_csv(original: str, new_rows: list[dict[str, Any]], *, old: list[dict[str, Any]] | None = None) -> str:
     """Rewrite ``original`` CSV text so that it holds ``new_rows``, changing only what differs.
 
     The header keeps its order and text; columns new in ``new_rows`` are appended (rows without
@@ -394,27 +412,45 @@ def update_csv(original: str, new_rows: list[dict[str, Any]], *, old: list[dict[
     ``old``, if given, must be the rows ``original`` was loaded into by ``CsvFormat.load``. It
     changes nothing in the result, only the cost: the text is not parsed again (unless the rows
     cannot tell its records apart), and rows of ``new_rows`` that are the very objects of ``old``
-    are copied without being compared. ``starts``, if also given, must be where each of them starts
-    in ``original`` (after any byte order mark), then its length: they are not looked for either.
+    are copied without being compared.
     """
     prefix = "\ufeff" if original.startswith("\ufeff") else ""
     body = original[len(prefix) :]
     dialect = _Dialect.detect(body)
     with paused_gc():
-        table = None
-        if old is not None and starts is not None:
-            table = _split_at(body, dialect, old, starts)
-        elif old is not None:
-            table = _split_as_loaded(body, dialect, old)
-        if table is None:
-            table = _split(body, dialect)
-        columns = _columns(table, new_rows)
-        writer = _Writer(table, dialect, columns)
-        match = _alignment(table, writer, new_rows) if table.header else [None] * len(new_rows)
-        records = _records(table, writer, match, new_rows)
+        table = _split_as_loaded(body, dialect, old) if old is not None else None
+        pieces = _pieces(table or _split(body, dialect), dialect, new_rows)
     final_newline = body.endswith(("\n", "\r")) or not body
-    texts = [_header_text(table, writer), *records]
-    return prefix + _join(texts, dialect.terminator, final_newline)
+    return prefix + _join(cast("list[str]", pieces), dialect.terminator, final_newline)
+
+
+def update_csv_bytes(original: bytes, new_rows: list[dict[str, Any]], *, old: list[dict[str, Any]],
+                     starts: list[int]) -> bytes:
+    """:func:`update_csv` of UTF-8 bytes (without a byte order mark), given the rows they were
+    loaded into (``old``, cells as read) and where each of those starts (byte offsets, then the
+    length): runs of rows kept as they are are copied as bytes, never decoded, nor is the result
+    encoded but for the rows written anew."""
+    # Enough to detect the dialect as on the whole text: the header, and 64 Ki characters after it.
+    sample_end = starts[0] + 4 * 65536
+    sample = codecs.getincrementaldecoder("utf-8")().decode(original[:sample_end], final=sample_end >= len(original))
+    dialect = _Dialect.detect(sample)
+    table = None
+    if "\n" in sample or sample_end >= len(original):
+        with paused_gc():
+            table = _split_at(original, original[:starts[0]].decode("utf-8"), dialect, old, starts)
+    if table is None:
+        return update_csv(original.decode("utf-8"), new_rows, old=old).encode("utf-8")
+    with paused_gc():
+        pieces = _pieces(table, dialect, new_rows)
+    return _join_bytes(pieces, dialect.terminator, original.endswith((b"\n", b"\r")) or not original)
+
+
+def _pieces(table: _Table, dialect: _Dialect, new_rows: list[dict[str, Any]]) -> list[str | memoryview]:
+    """The header's and the records' texts of the rewrite of ``table`` holding ``new_rows``."""
+    columns = _columns(table, new_rows)
+    writer = _Writer(table, dialect, columns)
+    match = _alignment(table, writer, new_rows) if table.header else [None] * len(new_rows)
+    return [_header_text(table, writer), *_records(table, writer, match, new_rows)]
 
 
 def _header_text(table: _Table, writer: _Writer) -> str:

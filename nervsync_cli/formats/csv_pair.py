@@ -5,8 +5,8 @@ SOURCE is parsed as :meth:`CsvFormat.load` parses it, keeping each row's text; T
 :func:`scan`-ned for where its rows lie (no row objects: that can run in another process meanwhile,
 see :mod:`..split_load`). :func:`assemble` then takes SOURCE's own row object for every TARGET row
 written exactly as a SOURCE row, and parses the rest. Both trees hold the shared rows (a diff
-finds them identical without comparing them), and where each TARGET row starts is known (its
-rewrite need not find it again).
+finds them identical without comparing them), and where each TARGET row starts in the file's bytes
+is known (its rewrite copies the unchanged rows as bytes without finding them again).
 
 Why a row written alike is the same row: both files have the same header and dialect, and a row's
 cells follow from its text alone. Anything unusual (a file that does not parse, another header or
@@ -62,52 +62,51 @@ class Source:
     texts: list[str]
 
 
-def _lines(fmt: CsvFormat, text: str) -> tuple[list[str], Any, csv.Dialect | type[csv.Dialect]] | None:
-    """The text's lines (as ``csv`` reads them) and a strict reader over them, past the header."""
+@dataclass(frozen=True)
+class _Parsed:
+    """A table parsed as ``csv`` reads it, strictly: its lines, dialect, header (and the line it
+    ends before), each row's cells (blank lines as empty rows) and the line each row ends before."""
+
+    lines: list[str]
+    dialect: Any
+    header: list[str]
+    header_end: int
+    cells: list[list[str]]
+    ends: list[int]
+
+
+def _parse(fmt: CsvFormat, text: str) -> _Parsed | None:
+    """``text`` parsed, or ``None`` if it does not load cleanly (:meth:`CsvFormat.load` then says why)."""
     if not text or text.isspace() or first_non_space(text) in ("{", "["):
         return None
     dialect = sniff_dialect(text, fmt.delimiter)
     lines = io.StringIO(text, newline="").readlines()
     # Over a list of lines csv.reader is as fast as over the text, and tells where each row ends.
-    return lines, csv.reader(lines, dialect, strict=True), dialect
-
-
-def _rows(reader: Any, width: int) -> tuple[list[list[str]], list[int]] | None:
-    """The cells of the remaining rows and the line each ends on; ``None`` if one is malformed."""
+    reader = csv.reader(lines, dialect, strict=True)
     cells: list[list[str]] = []
     ends: list[int] = []
     try:
+        header = next(reader)
+        CsvFormat._check_header(header, "")
+        header_end = reader.line_num
         for row in reader:
             cells.append(row)
             ends.append(reader.line_num)
-    except csv.Error:
-        return None
-    return None if set(map(len, cells)) - {width, 0} else (cells, ends)
-
-
-def _header(reader: Any) -> list[str] | None:
-    try:
-        header = next(reader)
-        CsvFormat._check_header(header, "")
     except (csv.Error, InputError, StopIteration):
         return None
-    return list(header)
+    if set(map(len, cells)) - {len(header), 0}:
+        return None
+    return _Parsed(lines, dialect, header, header_end, cells, ends)
 
 
 def parse_source(fmt: CsvFormat, text: str, name: str, *, coerce: bool = False) -> Source | None:
     """SOURCE's document as :meth:`CsvFormat.load` makes it, with each row's text; ``None`` if it
     does not load cleanly (:meth:`CsvFormat.load` then reports why)."""
-    opened = _lines(fmt, text)
-    header = None if opened is None else _header(opened[1])
-    if opened is None or header is None:
-        return None
-    lines, reader, dialect = opened
-    header_end = reader.line_num
-    parsed = _rows(reader, len(header))
+    parsed = _parse(fmt, text)
     if parsed is None:
         return None
-    cells, ends = parsed
-    spans = zip([header_end, *ends[:-1]], ends)
+    lines, header, cells, ends = parsed.lines, parsed.header, parsed.cells, parsed.ends
+    spans = zip([parsed.header_end, *ends[:-1]], ends)
     texts = [lines[start] if end - start == 1 else "".join(lines[start:end]) for start, end in spans]
     if 0 in set(map(len, cells)):  # blank lines, which load drops
         texts = list(compress(texts, cells))
@@ -115,32 +114,26 @@ def parse_source(fmt: CsvFormat, text: str, name: str, *, coerce: bool = False) 
     rows = [dict(zip(header, map(coerce_cell, row))) for row in cells] if coerce else \
         list(map(dict, map(zip, repeat(header), cells)))
     document = Document(data=rows, name=name, format=fmt.name, text=text)
-    return Source(document, "".join(lines[:header_end]), dialect, texts)
+    return Source(document, "".join(lines[:parsed.header_end]), parsed.dialect, texts)
 
 
 def scan(fmt: CsvFormat, text: str) -> Scan | None:
     """Where the rows of ``text`` lie; ``None`` if it does not load cleanly."""
-    opened = _lines(fmt, text)
-    header = None if opened is None else _header(opened[1])
-    if opened is None or header is None:
-        return None
-    lines, reader, dialect = opened
-    header_end = reader.line_num
-    parsed = _rows(reader, len(header))
+    parsed = _parse(fmt, text)
     if parsed is None:
         return None
-    cells, end_lines = parsed
+    lines, cells = parsed.lines, parsed.cells
     offsets = list(accumulate(map(len, lines), initial=0))
     # (A character is a byte in ASCII text; otherwise each line's UTF-8 length is needed.)
     byte_offsets = offsets if text.isascii() else list(accumulate(map(len, map(str.encode, lines)), initial=0))
-    kept = [header_end, *end_lines]
+    kept = [parsed.header_end, *parsed.ends]
     starts = list(map(offsets.__getitem__, kept[:-1]))
     ends = list(map(offsets.__getitem__, kept[1:]))
     byte_starts = list(map(byte_offsets.__getitem__, kept[:-1]))
     if 0 in set(map(len, cells)):  # blank lines: not rows, and part of the row before
         starts, ends, byte_starts = (list(compress(column, cells)) for column in (starts, ends, byte_starts))
     hashes = [hash(text[start:end]) for start, end in zip(starts, ends)]
-    return Scan(dialect.delimiter, offsets[header_end], starts, ends, hashes, byte_starts)
+    return Scan(parsed.dialect.delimiter, offsets[parsed.header_end], starts, ends, hashes, byte_starts)
 
 
 def assemble(fmt: CsvFormat, source: Source, target: tuple[str, bytes, str], found: Scan, *,

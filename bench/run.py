@@ -18,7 +18,9 @@ trace on the RGA (``bench/rga_trace.py``), and a table of the issue's targets, m
 Every timing is the median of ``--runs`` whole-process runs (one where the parse floor alone takes
 over 20 s, and for the peers above 10k records) (wall clock), with the child's CPU time
 (user + system, from ``wait4``) and peak RSS. The machine is shared: the load average is recorded,
-and CPU seconds are the steadier figure when other work competes for the two cores.
+and CPU seconds are the steadier figure when other work competes for the two cores. The floors,
+the diff and the syncs of one format and size run in rounds (one run of each per round), so that
+the two sides of a ratio run under the same conditions when the machine's speed drifts.
 
 Writes BENCHMARKS.md (``--out``). Usage:
 
@@ -200,19 +202,23 @@ def bench_size(size: int, formats: list[str], runs: int, data: Path, peers: bool
         src, tgt = folder / f"source.{fmt}", folder / f"target.{fmt}"
         label = f"{fmt} {size:,}"
         floor_argv = [sys.executable, "-c", FLOOR[fmt], str(src), str(tgt)]
-        floor = measure(floor_argv, 1)
-        row_runs = 1 if floor.wall > SLOW_SECONDS else runs
-        floor.samples += measure(floor_argv, row_runs - 1).samples
-        diff = measure(nervsync("diff", str(src), str(tgt), "-o", "json"), row_runs)
-        verdict = check_truth(diff.last.stdout, truth, label)
-        if verdict != "ok":
-            problems.append(verdict)
-        with tempfile.TemporaryDirectory(dir=folder) as tmp:
-            write = measure([sys.executable, "-c", WRITE_FLOOR, str(tgt), str(Path(tmp) / tgt.name)], row_runs)
-        syncs = {}
-        for name, extra in (("s→t", ["--direction", "source-to-target"]), ("bidi", ["--strategy", "source-wins"])):
-            syncs[name] = Timing([sync_once(src, tgt, extra, problems, f"{name} {label}") for _ in range(row_runs)])
-        row = Row(fmt, size, floor, diff, write, syncs["s→t"], syncs["bidi"], verdict)
+        diff_argv = nervsync("diff", str(src), str(tgt), "-o", "json")
+        row = Row(fmt, size, Timing(), Timing(), Timing(), Timing(), Timing(), "ok")
+        # In rounds, one run of each command per round: the machine's speed drifts (a shared VM),
+        # and a ratio is fair only if its two sides ran under the same conditions.
+        for round_number in range(runs):
+            with tempfile.TemporaryDirectory(dir=folder) as tmp:
+                write_argv = [sys.executable, "-c", WRITE_FLOOR, str(tgt), str(Path(tmp) / tgt.name)]
+                for timing, argv in ((row.floor, floor_argv), (row.diff, diff_argv), (row.write, write_argv)):
+                    timing.samples.append(run_once(argv))
+            for timing, name, extra in ((row.sync_st, "s→t", ["--direction", "source-to-target"]),
+                                        (row.sync_bidi, "bidi", ["--strategy", "source-wins"])):
+                timing.samples.append(sync_once(src, tgt, extra, problems, f"{name} {label}"))
+            if round_number == 0 and row.floor.wall > SLOW_SECONDS:
+                break
+        row.verdict = check_truth(row.diff.last.stdout, truth, label)
+        if row.verdict != "ok":
+            problems.append(row.verdict)
         if peers:
             for peer in PEERS.get(fmt, ()):
                 row.peers[peer] = measure_peer(peer, src, tgt, truth, runs if size <= 10_000 else 1, problems)
@@ -444,7 +450,8 @@ def main() -> int:
         "# Benchmarks",
         "",
         f"`python bench/run.py {' '.join(sys.argv[1:])}`: median of {args.runs} whole-process runs (wall clock; "
-        f"one run where the parse floor alone takes over {SLOW_SECONDS:.0f} s, and for peers above 10k records), "
+        f"one run where the parse floor alone takes over {SLOW_SECONDS:.0f} s, and for peers above 10k records; "
+        "a format and size's floors, diff and syncs in rounds, one run of each per round), "
         f"on {os.cpu_count()} cores (load average {load_before[0]:.1f} before, {load_after[0]:.1f} after: the "
         "machine is shared, so CPU seconds are given too). Parse floor: both files loaded by orjson / PyYAML "
         "CSafeLoader / csv.reader with the GC paused, in a fresh interpreter. Sync floor: the parse floor plus "

@@ -288,15 +288,14 @@ def parse_both(source: RawInput, target: RawInput, *, coerce: bool = False,
     def here(raw: RawInput) -> Document:
         return parse_input(raw, coerce=coerce, freeze_gc=True)
 
+    table = _same_table(source, target)
     child = TargetInChild.start(source, target, coerce)
     if started is not None:
         started()
     if child is None:
-        if _same_table(source, target):
-            return _table_pair(source, target, coerce)
-        return here(source), here(target)
+        return _table_pair(source, target, coerce) if table else (here(source), here(target))
     with child:
-        if _same_table(source, target):
+        if table:
             return _table_pair(source, target, coerce, child)
         if not isinstance(target.format, JsonFormat):
             source_doc = here(source)

@@ -54,9 +54,11 @@ class Scan:
 
 @dataclass(frozen=True)
 class Source:
-    """SOURCE as :func:`assemble` needs it: its document, header text, dialect and row texts."""
+    """SOURCE as :func:`assemble` needs it: its document, header (cells and text), dialect and row
+    texts."""
 
     document: Document
+    header: list[str]
     header_text: str
     dialect: Any
     texts: list[str]
@@ -114,7 +116,7 @@ def parse_source(fmt: CsvFormat, text: str, name: str, *, coerce: bool = False) 
     rows = [dict(zip(header, map(coerce_cell, row))) for row in cells] if coerce else \
         list(map(dict, map(zip, repeat(header), cells)))
     document = Document(data=rows, name=name, format=fmt.name, text=text)
-    return Source(document, "".join(lines[:parsed.header_end]), parsed.dialect, texts)
+    return Source(document, header, "".join(lines[:parsed.header_end]), parsed.dialect, texts)
 
 
 def scan(fmt: CsvFormat, text: str) -> Scan | None:
@@ -160,11 +162,9 @@ def assemble(fmt: CsvFormat, source: Source, target: tuple[str, bytes, str], fou
     pool = [*rows, None]
     target_rows = list(map(pool.__getitem__, shared))
     # Both dialects are sniffed: equal delimiters make them equal (quoting is never sniffed).
-    dialect = source.dialect
-    header = list(rows[0]) if rows else next(csv.reader([source.header_text], dialect))
     for k in compress(count(), map(is_, target_rows, repeat(None))):
-        cells = next(csv.reader(io.StringIO(text[found.starts[k]:found.ends[k]], newline=""), dialect))
-        target_rows[k] = dict(zip(header, map(coerce_cell, cells) if coerce else cells))
+        cells = next(csv.reader(io.StringIO(text[found.starts[k]:found.ends[k]], newline=""), source.dialect))
+        target_rows[k] = dict(zip(source.header, map(coerce_cell, cells) if coerce else cells))
     # The starts are of the text as read; coerced cells are not (the rewrite then parses again).
     starts = None if coerce else [*found.byte_starts, len(raw)]
     return Document(data=target_rows, name=name, format=fmt.name, text=raw, record_starts=starts)

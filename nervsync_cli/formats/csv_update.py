@@ -436,8 +436,7 @@ def update_csv_bytes(original: bytes, new_rows: list[dict[str, Any]], *, old: li
     dialect = _Dialect.detect(sample)
     table = None
     if "\n" in sample or sample_end >= len(original):
-        with paused_gc():
-            table = _split_at(original, original[:starts[0]].decode("utf-8"), dialect, old, starts)
+        table = _split_at(original, original[:starts[0]].decode("utf-8"), dialect, old, starts)
     if table is None:
         return update_csv(original.decode("utf-8"), new_rows, old=old).encode("utf-8")
     with paused_gc():

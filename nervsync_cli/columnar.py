@@ -44,7 +44,8 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from operator import itemgetter
+from itertools import compress, count
+from operator import itemgetter, ne
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .diff import _Walker, diff_documents
@@ -53,7 +54,7 @@ from .formats import format_for_name, get_format
 from .formats.csv_format import CsvFormat, coerce_cell, sniff_dialect
 from .identity import Identity, match_segment
 from .model import ChangeKind, Diff, DiffOptions, Document
-from .paths import Index, Path, key_text
+from .paths import Field, Index, Path, key_text
 
 if TYPE_CHECKING:
     import polars as pl
@@ -530,7 +531,7 @@ def diff_tables(source: str, target: str, options: DiffOptions | None = None, *,
         if _identical(sides, found, same_columns):
             return walker.diff
         walker.diff.warnings.append(_no_key_warning())
-    _report(walker, sides, fields, found)
+    _report(walker, sides, fields, found, same_columns)
     return walker.diff
 
 
@@ -553,10 +554,12 @@ def _identical(sides: tuple[_Side, _Side], positional: pl.DataFrame, same_column
 
 
 def _report(walker: _Walker, sides: tuple[_Side, _Side], fields: tuple[str, ...] | None,
-            found: pl.DataFrame) -> None:
+            found: pl.DataFrame, same_columns: bool) -> None:
     """Emit the changes of the differing rows in the python engine's order, through its walker."""
     source, target = sides
     width = len(fields) if fields is not None else 0
+    # Text cells packed in one column order: the changed cells are found without building rows.
+    by_cell = same_columns and not source.coerce
     for row in found.iter_rows():
         i, j, a, b = row[width:]
         path: Path
@@ -568,8 +571,20 @@ def _report(walker: _Walker, sides: tuple[_Side, _Side], fields: tuple[str, ...]
             walker.emit(ChangeKind.REMOVED, path, source=source.row(a))
         elif i is None:
             walker.emit(ChangeKind.ADDED, path, target=target.row(b))
+        elif by_cell:
+            _changed_cells(walker, source.table.header, a, b, path)
         else:
             walker.node(source.row(a), target.row(b), path)
+
+
+def _changed_cells(walker: _Walker, header: Sequence[str], a: str, b: str, path: Path) -> None:
+    """``walker.node`` of two rows of text cells packed in ``header``'s order, from the packed rows:
+    the walker compares such rows cell by cell in header order, as this does."""
+    if walker.ignored(path):
+        return
+    cells_a, cells_b = a.split(_SEP), b.split(_SEP)
+    for k in compress(count(), map(ne, cells_a, cells_b)):
+        walker.node(cells_a[k], cells_b[k], (*path, Field(header[k])))
 
 
 def diff_files(source: str, target: str, options: DiffOptions | None = None, *, engine: str = "auto",

@@ -20,7 +20,7 @@ from nervsync_cli.errors import DuplicateKeyError, InputError
 from nervsync_cli.files import load_document
 from nervsync_cli.identity import parse_key_option
 from nervsync_cli.model import Diff, DiffOptions
-from nervsync_cli.paths import parse_pattern
+from nervsync_cli.paths import format_path, parse_pattern
 
 Write = Callable[[str, "str | bytes"], str]
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
@@ -70,9 +70,17 @@ def test_key_other_than_id(generated: tuple[str, str], coerce: bool) -> None:
     same(*generated, options("serial"), coerce)
 
 
-def test_composite_key_ignore_and_precision(generated: tuple[str, str]) -> None:
-    same(*generated, options("serial,id", ignore=("[*].notes", "**.tags")), coerce=True)
-    same(*generated, options(precision=1), coerce=True)
+@pytest.mark.parametrize("coerce", [False, True])
+def test_composite_key_ignore_and_precision(generated: tuple[str, str], coerce: bool) -> None:
+    diff = same(*generated, options("serial,id", ignore=("[*].notes", "**.tags")), coerce)
+    assert not any(getattr(change.path[-1], "name", None) in ("notes", "tags") for change in diff.changes)
+    same(*generated, options(precision=1), coerce)
+    # A whole record ignored by its key, and one column of all records.
+    every = same(*generated, options(), coerce)
+    first = next(format_path(change.path[:1]) for change in every.changes if len(change.path) == 2)
+    fewer = same(*generated, options(ignore=(first, "[*].mgmt_ip")), coerce)
+    assert 0 < len(fewer.changes) < len(every.changes)
+    assert not any(format_path(change.path[:1]) == first for change in fewer.changes)
 
 
 def test_duplicate_keys_raise_the_same_error(generated: tuple[str, str]) -> None:

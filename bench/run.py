@@ -20,7 +20,10 @@ over 20 s, and for the peers above 10k records) (wall clock), with the child's C
 (user + system, from ``wait4``) and peak RSS. The machine is shared: the load average is recorded,
 and CPU seconds are the steadier figure when other work competes for the two cores. The floors,
 the diff and the syncs of one format and size run in rounds (one run of each per round), so that
-the two sides of a ratio run under the same conditions when the machine's speed drifts.
+the two sides of a ratio run under the same conditions when the machine's speed drifts: every ratio
+is the median of the per-round ratios. Growth (10× the records) is measured the same way, the
+smaller size's diff and sync running in the bigger size's rounds, and each peer run sits between
+two runs of ``nervsync diff``, its ratio taken against their mean.
 
 Writes BENCHMARKS.md (``--out``). Usage:
 
@@ -41,6 +44,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -129,13 +133,8 @@ def run_once(argv: list[str], timeout: float | None = None, cwd: Path | None = N
         return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, code, out.read(), err.read())
 
 
-def measure(argv: list[str], runs: int, timeout: float | None = None) -> Timing:
-    timing = Timing()
-    for _ in range(runs):
-        timing.samples.append(run_once(argv, timeout))
-        if timing.last.wall > (timeout or float("inf")):
-            break
-    return timing
+def measure(argv: list[str], runs: int) -> Timing:
+    return Timing([run_once(argv) for _ in range(runs)])
 
 
 def nervsync(*args: str) -> list[str]:
@@ -165,6 +164,16 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}×" if b > 0 else "–"
 
 
+def paired(a: list[float], b: list[float]) -> float:
+    """The median of the ratios of runs taken side by side (``a[k] / b[k]``): where the machine's
+    speed drifts between rounds, each ratio still compares runs made under the same conditions."""
+    return statistics.median(x / y for x, y in zip(a, b, strict=True))
+
+
+def walls(timing: Timing) -> list[float]:
+    return [sample.wall for sample in timing.samples]
+
+
 @dataclass
 class Row:
     fmt: str
@@ -175,7 +184,41 @@ class Row:
     sync_st: Timing
     sync_bidi: Timing
     verdict: str
-    peers: dict[str, Timing | None] = field(default_factory=dict)
+    peers: dict[str, Peer | None] = field(default_factory=dict)
+    # The diff and sync s→t of the size ten times smaller, run in the same rounds (growth).
+    smaller_diff: Timing = field(default_factory=Timing)
+    smaller_sync: Timing = field(default_factory=Timing)
+
+    @property
+    def sync_floor(self) -> list[float]:
+        """Floor plus write, per round."""
+        return [a + b for a, b in zip(walls(self.floor), walls(self.write), strict=True)]
+
+    def diff_ratio(self) -> float:
+        return paired(walls(self.diff), walls(self.floor))
+
+    def sync_ratio(self, timing: Timing) -> float:
+        return paired(walls(timing), self.sync_floor)
+
+    def growth(self) -> tuple[float, float] | None:
+        """How many times longer than at a tenth of the records: diff, sync s→t (paired by round)."""
+        if not self.smaller_diff.samples:
+            return None
+        return (paired(walls(self.diff), walls(self.smaller_diff)),
+                paired(walls(self.sync_st), walls(self.smaller_sync)))
+
+
+@dataclass
+class Peer:
+    """A peer's runs, each between two runs of ``nervsync diff`` (``around``: one more than ``runs``)."""
+
+    timing: Timing
+    around: Timing
+
+    def times_slower(self) -> float:
+        """Peer time over nervsync's, per run, against the mean of the nervsync runs either side."""
+        mine = walls(self.around)
+        return paired(walls(self.timing), [(x + y) / 2 for x, y in pairwise(mine)])
 
 
 def sync_once(src: Path, tgt: Path, extra: list[str], problems: list[str], label: str) -> Sample:
@@ -193,8 +236,10 @@ def sync_once(src: Path, tgt: Path, extra: list[str], problems: list[str], label
         return sample
 
 
-def bench_size(size: int, formats: list[str], runs: int, data: Path, peers: bool,
-               problems: list[str]) -> list[Row]:
+def bench_size(size: int, formats: list[str], runs: int, data: Path, peers: bool, problems: list[str],
+               smaller: bool = False) -> list[Row]:
+    """The rows of one size; ``smaller``: this run has the size ten times smaller too (its diff and
+    sync s→t then also run in these rounds, for the growth ratios)."""
     folder = data / str(size)
     truth = json.loads((folder / "truth.json").read_text())
     rows = []
@@ -203,6 +248,10 @@ def bench_size(size: int, formats: list[str], runs: int, data: Path, peers: bool
         label = f"{fmt} {size:,}"
         floor_argv = [sys.executable, "-c", FLOOR[fmt], str(src), str(tgt)]
         diff_argv = nervsync("diff", str(src), str(tgt), "-o", "json")
+        # The same records ten times fewer, when this run has them: growth is measured in the rounds too.
+        small = data / str(size // 10)
+        small_pair = (small / f"source.{fmt}", small / f"target.{fmt}")
+        has_small = smaller and all(path.exists() for path in small_pair)
         row = Row(fmt, size, Timing(), Timing(), Timing(), Timing(), Timing(), "ok")
         # In rounds, one run of each command per round: the machine's speed drifts (a shared VM),
         # and a ratio is fair only if its two sides ran under the same conditions.
@@ -214,6 +263,10 @@ def bench_size(size: int, formats: list[str], runs: int, data: Path, peers: bool
             for timing, name, extra in ((row.sync_st, "s→t", ["--direction", "source-to-target"]),
                                         (row.sync_bidi, "bidi", ["--strategy", "source-wins"])):
                 timing.samples.append(sync_once(src, tgt, extra, problems, f"{name} {label}"))
+            if has_small:
+                row.smaller_diff.samples.append(run_once(nervsync("diff", *map(str, small_pair), "-o", "json")))
+                row.smaller_sync.samples.append(sync_once(*small_pair, ["--direction", "source-to-target"], problems,
+                                                          f"s→t {fmt} {size // 10:,}"))
             if round_number == 0 and row.floor.wall > SLOW_SECONDS:
                 break
         row.verdict = check_truth(row.diff.last.stdout, truth, label)
@@ -228,18 +281,26 @@ def bench_size(size: int, formats: list[str], runs: int, data: Path, peers: bool
 
 
 def measure_peer(peer: str, src: Path, tgt: Path, truth: dict[str, Any], runs: int,
-                 problems: list[str]) -> Timing | None:
-    """A baseline's timing, checked against truth.json; ``None`` if it failed."""
+                 problems: list[str]) -> Peer | None:
+    """A baseline's runs, checked against truth.json, each between two runs of ``nervsync diff``;
+    ``None`` if it failed."""
     label = f"{peer} {src.suffix[1:]} {truth['n_source']:,}"
-    timing = measure([sys.executable, str(BASELINES / f"{peer}_diff.py"), str(src), str(tgt)], runs,
-                     timeout=PEER_TIMEOUT)
+    argv = [sys.executable, str(BASELINES / f"{peer}_diff.py"), str(src), str(tgt)]
+    mine = nervsync("diff", str(src), str(tgt), "-o", "json")
+    result = Peer(Timing(), Timing([run_once(mine)]))
+    for _ in range(runs):
+        result.timing.samples.append(run_once(argv, timeout=PEER_TIMEOUT))
+        result.around.samples.append(run_once(mine))
+        if result.timing.last.code != 0:
+            break
+    timing = result.timing
     if timing.last.code != 0:
         problems.append(f"{label}: exit {timing.last.code} {timing.last.stderr[-200:]!r}")
         return None
     verdict = check_truth(timing.last.stdout.splitlines()[-1], truth, label)
     if verdict != "ok":
         problems.append(verdict)
-    return timing
+    return result
 
 
 HEADER = (
@@ -250,39 +311,34 @@ HEADER = (
 
 
 def render_row(row: Row) -> str:
-    sync_floor = row.floor.wall + row.write.wall
     return (
-        f"| {row.fmt} | {row.size:,} | {row.floor.wall:.2f} | {row.diff.wall:.2f} | "
-        f"{ratio(row.diff.wall, row.floor.wall)} | {row.diff.cpu:.2f} | {row.diff.rss:.0f} | "
-        f"{row.sync_st.wall:.2f} | {ratio(row.sync_st.wall, sync_floor)} | {row.sync_bidi.wall:.2f} | "
-        f"{ratio(row.sync_bidi.wall, sync_floor)} | {row.verdict} |"
+        f"| {row.fmt} | {row.size:,} | {row.floor.wall:.2f} | {row.diff.wall:.2f} | {row.diff_ratio():.2f}× | "
+        f"{row.diff.cpu:.2f} | {row.diff.rss:.0f} | {row.sync_st.wall:.2f} | {row.sync_ratio(row.sync_st):.2f}× | "
+        f"{row.sync_bidi.wall:.2f} | {row.sync_ratio(row.sync_bidi):.2f}× | {row.verdict} |"
     )
 
 
 def peers_table(rows: list[Row]) -> list[str]:
     lines = ["| format | records | nervsync diff s | peer | peer s | peer / nervsync |", "|---|---|---|---|---|---|"]
     for row in rows:
-        for peer, timing in row.peers.items():
+        for peer, result in row.peers.items():
             cells = [row.fmt, f"{row.size:,}", f"{row.diff.wall:.2f}", PEER_LABELS[peer]]
-            if timing is None:
+            if result is None:
                 cells += ["failed", "–"]
-            elif timing.last.wall >= PEER_TIMEOUT:
-                cells += [f"> {PEER_TIMEOUT:.0f}", f"> {PEER_TIMEOUT / row.diff.wall:.0f}×"]
+            elif result.timing.last.wall >= PEER_TIMEOUT:
+                cells += [f"> {PEER_TIMEOUT:.0f}", f"> {result.times_slower():.0f}×"]
             else:
-                cells += [f"{timing.wall:.2f}", ratio(timing.wall, row.diff.wall)]
+                cells += [f"{result.timing.wall:.2f}", f"{result.times_slower():.2f}×"]
             lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
 def scaling_table(rows: list[Row]) -> list[str]:
     lines = ["| format | step | diff time ×  | sync s→t time × |", "|---|---|---|---|"]
-    by = {(r.fmt, r.size): r for r in rows}
-    for (fmt, size), row in sorted(by.items()):
-        smaller = by.get((fmt, size // 10))
-        if smaller is None:
-            continue
-        lines.append(f"| {fmt} | {size // 10:,} → {size:,} | {row.diff.wall / smaller.diff.wall:.1f}× | "
-                     f"{row.sync_st.wall / smaller.sync_st.wall:.1f}× |")
+    for row in sorted(rows, key=lambda r: (r.fmt, r.size)):
+        growth = row.growth()
+        if growth is not None:
+            lines.append(f"| {row.fmt} | {row.size // 10:,} → {row.size:,} | {growth[0]:.1f}× | {growth[1]:.1f}× |")
     return lines
 
 
@@ -373,29 +429,27 @@ def targets_table(rows: list[Row], columnar: list[ColumnarRow], rga: float | Non
     by = {(r.fmt, r.size): r for r in rows}
     for fmt, limit in (("json", 1.5), ("csv", 1.5), ("yaml", 1.2)):
         if (row := by.get((fmt, 100_000))) is not None:
-            add(f"diff, {fmt}, 100k records: ≤ {limit}× the parse floor", ratio(row.diff.wall, row.floor.wall),
-                row.diff.wall <= limit * row.floor.wall)
+            times = row.diff_ratio()
+            add(f"diff, {fmt}, 100k records: ≤ {limit}× the parse floor", f"{times:.2f}×", times <= limit)
     for fmt in ("json", "csv", "yaml"):
         if (row := by.get((fmt, 100_000))) is not None:
-            floor = row.floor.wall + row.write.wall
-            add(f"sync source-to-target, {fmt}, 100k: ≤ 2× (floor + write)", ratio(row.sync_st.wall, floor),
-                row.sync_st.wall <= 2 * floor)
+            times = row.sync_ratio(row.sync_st)
+            add(f"sync source-to-target, {fmt}, 100k: ≤ 2× (floor + write)", f"{times:.2f}×", times <= 2)
     for row in rows:
         if row.size != 100_000:
             continue
-        for peer, timing in row.peers.items():
-            peer_wall = PEER_TIMEOUT if timing is None or timing.last.wall >= PEER_TIMEOUT else timing.wall
-            times = peer_wall / row.diff.wall
+        for peer, result in row.peers.items():
+            # A peer that failed (out of memory, say) counts as one that ran out of time.
+            times = PEER_TIMEOUT / row.diff.wall if result is None else result.times_slower()
             need = 1.0 if peer == "csvdiff" else 10.0
             add(f"diff, {row.fmt}, 100k: ≥ {need:g}× faster than {PEER_LABELS[peer]}", f"{times:.2f}×", times >= need)
-    for fmt in ("json", "csv", "yaml"):
-        for size in (10_000, 100_000):
-            row, smaller = by.get((fmt, size)), by.get((fmt, size // 10))
-            if row is None or smaller is None:
-                continue
-            for what, big, small in (("diff", row.diff, smaller.diff), ("sync s→t", row.sync_st, smaller.sync_st)):
-                growth = big.wall / small.wall
-                add(f"{what}, {fmt}, {size // 10:,} → {size:,} records: ≤ 11× the time", f"{growth:.1f}×", growth <= 11)
+    for row in sorted(rows, key=lambda r: (r.fmt, r.size)):
+        growth = row.growth()
+        if growth is None:
+            continue
+        for what, times in zip(("diff", "sync s→t"), growth):
+            add(f"{what}, {row.fmt}, {row.size // 10:,} → {row.size:,} records: ≤ 11× the time", f"{times:.1f}×",
+                times <= 11)
     for col in columnar:
         if col.engine != "columnar":
             continue
@@ -442,7 +496,7 @@ def main() -> int:
     rows: list[Row] = []
     for size in sizes:
         peers = not args.no_peers and (args.peer_max is None or size <= args.peer_max)
-        rows += bench_size(size, formats, args.runs, data, peers, problems)
+        rows += bench_size(size, formats, args.runs, data, peers, problems, smaller=size // 10 in sizes)
     columnar = bench_columnar(columnar_sizes, args.runs, data, problems) if columnar_sizes else []
     rga = bench_rga(args.runs, problems)
     load_after = os.getloadavg()
@@ -451,7 +505,9 @@ def main() -> int:
         "",
         f"`python bench/run.py {' '.join(sys.argv[1:])}`: median of {args.runs} whole-process runs (wall clock; "
         f"one run where the parse floor alone takes over {SLOW_SECONDS:.0f} s, and for peers above 10k records; "
-        "a format and size's floors, diff and syncs in rounds, one run of each per round), "
+        "a format and size's floors, diff and syncs in rounds, one run of each per round, with the diff and "
+        "sync s→t of the size ten times smaller; every ratio is the median of the per-round ratios, and a "
+        "peer's is against the mean of the nervsync diffs run just before and after it), "
         f"on {os.cpu_count()} cores (load average {load_before[0]:.1f} before, {load_after[0]:.1f} after: the "
         "machine is shared, so CPU seconds are given too). Parse floor: both files loaded by orjson / PyYAML "
         "CSafeLoader / csv.reader with the GC paused, in a fresh interpreter. Sync floor: the parse floor plus "

@@ -121,6 +121,10 @@ class _Anchors:
         dest_items = self.locator.get_at(self.dest, parent)
         if not isinstance(origin_items, list) or not isinstance(dest_items, list):
             return None
+        if len(fields) == 1:
+            plain = self._plain(origin_items, dest_items, fields[0])
+            if plain is not None:
+                return _after_plain(parent, fields[0], segment.fields[0][1], *plain)
         cache_key = (parent, fields)
         if cache_key not in self.dest_keys:
             self.dest_keys[cache_key] = set(self.locator.keys(dest_items, fields))
@@ -135,6 +139,28 @@ class _Anchors:
             if key in present and key is not None:
                 return (*parent, Match(tuple(zip(fields, key))))
         return None
+
+
+    def _plain(self, origin_items: list[Any], dest_items: list[Any],
+               field: str) -> tuple[list[str], dict[str, int], dict[str, int]] | None:
+        """A one-field key of unique plain strings on both sides: the origin's keys and both sides'
+        indexes, which the diff already had the locator build (no new pass over either list)."""
+        positions = self.locator.plain_index(origin_items, field)
+        present = self.locator.plain_index(dest_items, field)
+        keys = self.locator.plain_keys(origin_items, field)
+        if positions is None or present is None or keys is None:
+            return None
+        return keys, positions, present
+
+
+def _after_plain(parent: Path, field: str, value: str, keys: list[str], positions: dict[str, int],
+                 present: dict[str, int]) -> Path | None:
+    """:meth:`_Anchors.after` for a one-field key of plain strings (see :meth:`_Anchors._plain`)."""
+    position = positions.get(value)
+    for previous in range(position - 1 if position is not None else -1, -1, -1):
+        if keys[previous] in present:
+            return (*parent, Match(((field, keys[previous]),)))
+    return None
 
 
 def _rooted(root: Path, path: Path) -> Path:

@@ -33,6 +33,7 @@ from nervsync_cli.locate import Locator
 from nervsync_cli.model import ConflictStrategy, Document, Op, OpKind, SyncDirection, SyncOptions
 from nervsync_cli.patch.jsonpatch import copy_json
 from nervsync_cli.paths import Field, Match
+from nervsync_cli.plan import _Anchors
 from nervsync_cli.state import PendingRecord, StateStore, dump_base, load_base, new_entry
 from nervsync_cli.sync import sync_documents
 from nervsync_cli.write import render
@@ -123,6 +124,19 @@ def test_locator_keys_are_key_of() -> None:
                             for _ in range(rng.randint(0, 6))]
         for fields in (("id",), ("sub.n",), ("id", "k")):
             assert Locator().keys(items, fields) == [key_of(item, fields) for item in items]
+
+
+@PROPERTY
+@given(st.lists(st.integers(0, 30), unique=True), st.lists(st.integers(0, 30), unique=True))
+def test_a_new_item_follows_its_nearest_kept_predecessor(origin_ids: list[int], dest_ids: list[int]) -> None:
+    # String ids take the plain-key path, integer ids the general one: both must give the same anchors.
+    for make in (str, int):
+        origin = [{"id": make(n)} for n in origin_ids]
+        anchors = _Anchors(origin, [{"id": make(n)} for n in dest_ids], Locator())
+        for k, n in enumerate(origin_ids):
+            kept = [m for m in origin_ids[:k] if m in dest_ids]
+            expected = (Match((("id", str(kept[-1])),)),) if kept else None
+            assert anchors.after((Match((("id", str(n)),)),)) == expected
 
 
 # ---------------------------------------------------------------- JSON writer with the old tree

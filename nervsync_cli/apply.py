@@ -65,17 +65,26 @@ def _rebuild_list(items: list[Any], ops: list[Op], locator: Locator) -> list[Any
             anchor = op.after[-1] if op.after else None
             after[_match_key(anchor) if isinstance(anchor, Match) else None].append(op.value)
     field_sets = {fields for fields, _ in removed} | {key[0] for key in after if key is not None}
-    keys = {fields: locator.keys(items, fields) for fields in field_sets}
-    dropped = _dropped(keys, removed)
+    indexes = _unique_indexes(items, field_sets, locator)
     inserts: defaultdict[int, list[Any]] = defaultdict(list)
-    for fields, item_keys in keys.items():
-        anchors = {key[1] for key in after if key is not None and key[0] == fields}
-        for position, values in enumerate(item_keys):
-            if not anchors:
-                break
-            if values in anchors and position not in dropped:
-                anchors.discard(values)
-                inserts[position].extend(after.pop((fields, values)))
+    if indexes is not None:
+        dropped = {indexes[fields][values[0]] for fields, values in removed if values[0] in indexes[fields]}
+        for fields, index in indexes.items():
+            for key in [key for key in after if key is not None and key[0] == fields]:
+                position = index.get(key[1][0])
+                if position is not None and position not in dropped:
+                    inserts[position].extend(after.pop(key))
+    else:
+        keys = {fields: locator.keys(items, fields) for fields in field_sets}
+        dropped = _dropped(keys, removed)
+        for fields, item_keys in keys.items():
+            anchors = {key[1] for key in after if key is not None and key[0] == fields}
+            for position, values in enumerate(item_keys):
+                if not anchors:
+                    break
+                if values in anchors and position not in dropped:
+                    anchors.discard(values)
+                    inserts[position].extend(after.pop((fields, values)))
     result: list[Any] = []
     start = 0
     for position in sorted(dropped | inserts.keys()):
@@ -88,6 +97,19 @@ def _rebuild_list(items: list[Any], ops: list[Op], locator: Locator) -> list[Any
     for rest in after.values():
         result.extend(rest)
     return result
+
+
+def _unique_indexes(items: list[Any], field_sets: set[tuple[str, ...]],
+                    locator: Locator) -> dict[tuple[str, ...], dict[str, int]] | None:
+    """Each key's position, when every key is one field of unique plain strings (the locator has
+    them from the diff): the rebuild then needs no pass over the items' keys."""
+    indexes = {}
+    for fields in field_sets:
+        index = locator.plain_index(items, fields[0]) if len(fields) == 1 else None
+        if index is None:
+            return None
+        indexes[fields] = index
+    return indexes
 
 
 def _dropped(keys: dict[tuple[str, ...], list[tuple[str, ...] | None]], removed: set[_Key]) -> set[int]:

@@ -139,6 +139,23 @@ def test_a_new_item_follows_its_nearest_kept_predecessor(origin_ids: list[int], 
             assert anchors.after((Match((("id", str(n)),)),)) == expected
 
 
+@PROPERTY
+@given(st.lists(st.integers(0, 30), unique=True), st.sets(st.integers(0, 30)),
+       st.lists(st.tuples(st.integers(31, 60), st.none() | st.integers(0, 30)), unique_by=lambda pair: pair[0]))
+def test_a_list_rebuilds_alike_with_plain_and_other_keys(ids: list[int], gone: set[int],
+                                                          new: list[tuple[int, int | None]]) -> None:
+    # String ids take the plain-key path (the locator's unique index), integer ids the general one.
+    def rebuilt(make: type) -> list[str]:
+        def at(n: int) -> tuple[Match]:
+            return (Match((("id", str(n)),)),)
+        ops = [Op(OpKind.REMOVE, at(n), old={"id": make(n)}) for n in gone if n in ids]
+        ops += [Op(OpKind.ADD, at(n), value={"id": make(n)}, after=None if anchor is None else at(anchor))
+                for n, anchor in new]
+        return [str(item["id"]) for item in apply_ops([{"id": make(n)} for n in ids], ops)]
+
+    assert rebuilt(str) == rebuilt(int)
+
+
 # ---------------------------------------------------------------- JSON writer with the old tree
 
 json_trees = st.recursive(

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from nervsync_cli.errors import InputError
 from nervsync_cli.files import RawInput
 from nervsync_cli.formats import get_format
+from nervsync_cli.formats.base import csv_lines
 from nervsync_cli.formats.csv_format import CsvFormat
 from nervsync_cli.formats.csv_pair import assemble, parse_source, scan
 from nervsync_cli.formats.csv_update import update_csv, update_csv_bytes
@@ -28,7 +29,7 @@ _FORMAT = get_format("csv")
 assert isinstance(_FORMAT, CsvFormat)
 CSV: CsvFormat = _FORMAT
 
-cells = st.lists(st.sampled_from([*"ab1 ,;\"é\n", "\r\n"]), max_size=6).map("".join)
+cells = st.lists(st.sampled_from([*"ab1 ,;\"é\n\x0c\u2028", "\r\n"]), max_size=6).map("".join)
 
 
 def _text(header: list[str], rows: list[list[str]], terminator: str, quote_all: set[int], blank_after: set[int],
@@ -80,6 +81,12 @@ def _plain_loads(source_text: str, target_text: str, coerce: bool) -> tuple[Any,
         return CSV.load(source_text, "s.csv", coerce=coerce).data, CSV.load(target_text, "t.csv", coerce=coerce).data
     except InputError as error:
         return str(error)
+
+
+@given(st.lists(st.sampled_from([*"a,\"\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029", "\r\n"])).map("".join))
+def test_csv_lines_are_the_lines_csv_reads(text: str) -> None:
+    assert csv_lines(text) == io.StringIO(text, newline="").readlines()
+    assert "".join(csv_lines(text)) == text
 
 
 @settings(max_examples=400, deadline=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any, Protocol
 
 from ..model import Document
@@ -37,3 +38,19 @@ def first_non_space(text: str) -> str:
         if not char.isspace():
             return char
     return ""
+
+
+# What str.splitlines takes for a line end besides "\n", "\r" and "\r\n".
+_OTHER_LINE_ENDS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def csv_lines(text: str) -> list[str]:
+    """The lines of ``text`` as ``csv`` reads a file opened with ``newline=""``: each ends with its
+    own ``\n``, ``\r`` or ``\r\n``, kept.
+
+    ``str.splitlines`` is three times faster than reading them from a ``StringIO`` but also ends a
+    line at seven other characters: it is used only where none of those occurs.
+    """
+    if any(char in text for char in _OTHER_LINE_ENDS):
+        return io.StringIO(text, newline="").readlines()
+    return text.splitlines(keepends=True)

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..model import Document
-from .base import first_non_space
+from .base import csv_lines, first_non_space
 from .csv_format import CsvFormat, coerce_cell, sniff_dialect
 
 __all__ = ["Scan", "Source", "assemble", "parse_source", "scan"]
@@ -82,7 +82,7 @@ def _parse(fmt: CsvFormat, text: str) -> _Parsed | None:
     if not text or text.isspace() or first_non_space(text) in ("{", "["):
         return None
     dialect = sniff_dialect(text, fmt.delimiter)
-    lines = io.StringIO(text, newline="").readlines()
+    lines = csv_lines(text)
     # Over a list of lines csv.reader is as fast as over the text, and tells where each row ends.
     reader = csv.reader(lines, dialect, strict=True)
     cells: list[list[str]] = []

@@ -23,6 +23,7 @@ from itertools import accumulate, compress, count, pairwise, repeat
 from operator import add, and_, eq, is_, not_, sub
 from typing import Any, cast
 
+from .base import csv_lines
 from .csv_format import coerce_cell
 from .json_update import align_by_content, align_by_key, paused_gc, same_value
 
@@ -143,7 +144,7 @@ class _Dialect:
 
 
 def _split(body: str, dialect: _Dialect) -> _Table:
-    lines = io.StringIO(body, newline="").readlines()
+    lines = csv_lines(body)
     reader = csv.reader(iter(lines), **dialect.options())
     header = next(reader, [])
     header_text = "".join(lines[: reader.line_num])

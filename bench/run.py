@@ -338,7 +338,7 @@ def scaling_table(rows: list[Row]) -> list[str]:
     for row in sorted(rows, key=lambda r: (r.fmt, r.size)):
         growth = row.growth()
         if growth is not None:
-            lines.append(f"| {row.fmt} | {row.size // 10:,} → {row.size:,} | {growth[0]:.1f}× | {growth[1]:.1f}× |")
+            lines.append(f"| {row.fmt} | {row.size // 10:,} → {row.size:,} | {growth[0]:.2f}× | {growth[1]:.2f}× |")
     return lines
 
 
@@ -448,7 +448,7 @@ def targets_table(rows: list[Row], columnar: list[ColumnarRow], rga: float | Non
         if growth is None:
             continue
         for what, times in zip(("diff", "sync s→t"), growth):
-            add(f"{what}, {row.fmt}, {row.size // 10:,} → {row.size:,} records: ≤ 11× the time", f"{times:.1f}×",
+            add(f"{what}, {row.fmt}, {row.size // 10:,} → {row.size:,} records: ≤ 11× the time", f"{times:.2f}×",
                 times <= 11)
     for col in columnar:
         if col.engine != "columnar":

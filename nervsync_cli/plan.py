@@ -140,7 +140,6 @@ class _Anchors:
                 return (*parent, Match(tuple(zip(fields, key))))
         return None
 
-
     def _plain(self, origin_items: list[Any], dest_items: list[Any],
                field: str) -> tuple[list[str], dict[str, int], dict[str, int]] | None:
         """A one-field key of unique plain strings on both sides: the origin's keys and both sides'

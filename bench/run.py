@@ -160,10 +160,6 @@ def columnar_command(source: Path, target: Path, engine: str) -> list[str]:
     return nervsync("diff", "--engine", engine, str(source), str(target), "-o", "json")
 
 
-def ratio(a: float, b: float) -> str:
-    return f"{a / b:.2f}×" if b > 0 else "–"
-
-
 def paired(a: list[float], b: list[float]) -> float:
     """The median of the ratios of runs taken side by side (``a[k] / b[k]``): where the machine's
     speed drifts between rounds, each ratio still compares runs made under the same conditions."""

@@ -67,7 +67,8 @@ class Source:
 @dataclass(frozen=True)
 class _Parsed:
     """A table parsed as ``csv`` reads it, strictly: its lines, dialect, header (and the line it
-    ends before), each row's cells (blank lines as empty rows) and the line each row ends before."""
+    ends before), each row's cells (blank lines as empty rows), the line each row ends before, and
+    whether there are blank lines."""
 
     lines: list[str]
     dialect: Any
@@ -75,6 +76,7 @@ class _Parsed:
     header_end: int
     cells: list[list[str]]
     ends: list[int]
+    blank: bool
 
 
 def _parse(fmt: CsvFormat, text: str) -> _Parsed | None:
@@ -96,9 +98,10 @@ def _parse(fmt: CsvFormat, text: str) -> _Parsed | None:
             ends.append(reader.line_num)
     except (csv.Error, InputError, StopIteration):
         return None
-    if set(map(len, cells)) - {len(header), 0}:
+    widths = set(map(len, cells))
+    if widths - {len(header), 0}:
         return None
-    return _Parsed(lines, dialect, header, header_end, cells, ends)
+    return _Parsed(lines, dialect, header, header_end, cells, ends, 0 in widths)
 
 
 def parse_source(fmt: CsvFormat, text: str, name: str, *, coerce: bool = False) -> Source | None:
@@ -110,7 +113,7 @@ def parse_source(fmt: CsvFormat, text: str, name: str, *, coerce: bool = False) 
     lines, header, cells, ends = parsed.lines, parsed.header, parsed.cells, parsed.ends
     spans = zip([parsed.header_end, *ends[:-1]], ends)
     texts = [lines[start] if end - start == 1 else "".join(lines[start:end]) for start, end in spans]
-    if 0 in set(map(len, cells)):  # blank lines, which load drops
+    if parsed.blank:  # blank lines, which load drops
         texts = list(compress(texts, cells))
         cells = list(compress(cells, cells))
     rows = [dict(zip(header, map(coerce_cell, row))) for row in cells] if coerce else \
@@ -132,7 +135,7 @@ def scan(fmt: CsvFormat, text: str) -> Scan | None:
     starts = list(map(offsets.__getitem__, kept[:-1]))
     ends = list(map(offsets.__getitem__, kept[1:]))
     byte_starts = list(map(byte_offsets.__getitem__, kept[:-1]))
-    if 0 in set(map(len, cells)):  # blank lines: not rows, and part of the row before
+    if parsed.blank:  # blank lines: not rows, and part of the row before
         starts, ends, byte_starts = (list(compress(column, cells)) for column in (starts, ends, byte_starts))
     hashes = [hash(text[start:end]) for start, end in zip(starts, ends)]
     return Scan(parsed.dialect.delimiter, offsets[parsed.header_end], starts, ends, hashes, byte_starts)
